@@ -1,0 +1,806 @@
+//! The stripping engine: one Aho-Corasick pass finds every anchor, rules
+//! confirm candidates, spans are merged, white space is tidied, and every
+//! removed byte is recorded.
+//!
+//! # Semantics
+//! - All anchors and publisher signatures of all rules are in one automaton
+//!   with leftmost-longest semantics: at a position the longest anchor wins,
+//!   and a shorter anchor that starts inside a longer match is not reported.
+//!   When any rule asks for case-insensitive anchors, the automaton ignores
+//!   ASCII case and case-sensitive anchors are checked byte for byte.
+//! - Candidates are confirmed per rule (publisher scope, `where`, position,
+//!   `max-len`, `regex`) and merged into sorted, disjoint spans: the span that
+//!   starts first wins; at the same start the longer one; for the same span,
+//!   the rule loaded first. A span inside an earlier one is dropped (its
+//!   captures still count for attribution); a span that overlaps the end of
+//!   an earlier one keeps only its part past that end.
+//! - Stripping runs to a fixed point: after a pass that removed something
+//!   the clean text is scanned again, so that `strip(strip(x)) == strip(x)`.
+//!   A pass that removes nothing ends the loop (at most [`MAX_PASSES`]).
+
+mod layout;
+mod tidy;
+
+use crate::provenance::{
+    self, Attribution, Edit, PublisherInfo, Record, Resolution, SCHEMA_VERSION, TIDY_CATEGORY,
+    TIDY_RULE,
+};
+use crate::rules::{Removal, Rule, RuleSet, Scope, Unit, Where};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use layout::Layout;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+/// Most strip passes over one document.
+pub const MAX_PASSES: usize = 64;
+
+/// Marks an edit made by the tidy-up rather than by a rule.
+const TIDY: u32 = u32::MAX;
+
+/// A document to strip.
+#[derive(Debug, Clone, Copy)]
+pub struct Document<'a> {
+    /// Document id, copied into the record.
+    pub id: &'a str,
+    /// The text.
+    pub text: &'a str,
+    /// Where it came from (file, `file:line`), copied into the record.
+    pub source: Option<&'a str>,
+    /// Publisher id given by metadata or the caller; wins over everything.
+    pub publisher: Option<&'a str>,
+    /// The document's URL, matched against the packs' domains.
+    pub url: Option<&'a str>,
+}
+
+impl<'a> Document<'a> {
+    /// A document with an id and text, and nothing else known.
+    pub fn new(id: &'a str, text: &'a str) -> Document<'a> {
+        Document {
+            id,
+            text,
+            source: None,
+            publisher: None,
+            url: None,
+        }
+    }
+
+    /// Sets the source.
+    pub fn source(mut self, source: &'a str) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    /// Sets the explicit publisher.
+    pub fn publisher(mut self, publisher: &'a str) -> Self {
+        self.publisher = Some(publisher);
+        self
+    }
+
+    /// Sets the URL.
+    pub fn url(mut self, url: &'a str) -> Self {
+        self.url = Some(url);
+        self
+    }
+}
+
+/// The result of stripping one document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stripped {
+    /// The clean text.
+    pub clean: String,
+    /// What was removed, and how to put it back.
+    pub record: Record,
+}
+
+/// What a pattern of the automaton stands for.
+#[derive(Debug, Clone, Copy)]
+enum Use {
+    /// Anchor `anchor` of rule `rule`.
+    Rule { rule: u32, anchor: u32 },
+    /// Signature `signature` of pack `pack`.
+    Signature { pack: u32, signature: u32 },
+}
+
+/// A confirmed candidate span in the text of the current pass.
+#[derive(Debug)]
+struct Candidate {
+    start: usize,
+    end: usize,
+    rule: u32,
+    captures: Option<Box<[(String, String)]>>,
+}
+
+/// A removed span in the original's offsets.
+#[derive(Debug)]
+struct Removed {
+    start: usize,
+    end: usize,
+    rule: u32,
+    captures: Option<Box<[(String, String)]>>,
+}
+
+/// Reusable per-thread buffers; pass one to [`Stripper::strip_with`] to avoid
+/// reallocating them for every document.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    matches: Vec<(u32, usize, usize)>,
+    candidates: Vec<Candidate>,
+}
+
+/// A compiled stripper: build once, share across threads.
+#[derive(Debug, Clone)]
+pub struct Stripper {
+    rules: RuleSet,
+    automaton: Option<AhoCorasick>,
+    /// `uses[use_start[p]..use_start[p + 1]]` are the uses of pattern `p`.
+    use_start: Vec<u32>,
+    uses: Vec<Use>,
+    case_fold: bool,
+    tool_version: String,
+}
+
+// A stripper is built once and shared by every worker thread.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Stripper>();
+};
+
+/// Why a stripper could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the anchor automaton: {0}")]
+pub struct BuildError(#[from] aho_corasick::BuildError);
+
+impl Stripper {
+    /// Builds the automaton over every anchor and signature of `rules`.
+    pub fn new(rules: RuleSet) -> Result<Stripper, BuildError> {
+        let case_fold = rules.rules().iter().any(|r| r.case_insensitive);
+        let key = |s: &str| -> String {
+            if case_fold {
+                s.to_ascii_lowercase()
+            } else {
+                s.to_string()
+            }
+        };
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut per_pattern: Vec<Vec<Use>> = Vec::new();
+        let mut add = |text: &str, u: Use, patterns: &mut Vec<&str>| {
+            let p = *index.entry(key(text)).or_insert_with(|| {
+                per_pattern.push(Vec::new());
+                patterns.len()
+            });
+            if p == patterns.len() {
+                patterns.push("");
+            }
+            per_pattern[p].push(u);
+        };
+        // Collect (text, use) pairs first so pattern strings can borrow.
+        let mut pairs: Vec<(&str, Use)> = Vec::new();
+        for (pi, pack) in rules.packs().iter().enumerate() {
+            for (si, sig) in pack.signatures.iter().enumerate() {
+                pairs.push((
+                    sig,
+                    Use::Signature {
+                        pack: pi as u32,
+                        signature: si as u32,
+                    },
+                ));
+            }
+        }
+        for (ri, rule) in rules.rules().iter().enumerate() {
+            for (ai, anchor) in rule.anchors.iter().enumerate() {
+                pairs.push((
+                    anchor,
+                    Use::Rule {
+                        rule: ri as u32,
+                        anchor: ai as u32,
+                    },
+                ));
+            }
+        }
+        for &(text, u) in &pairs {
+            let before = patterns.len();
+            add(text, u, &mut patterns);
+            if patterns.len() > before {
+                *patterns.last_mut().expect("just pushed") = text;
+            }
+        }
+        let mut use_start = Vec::with_capacity(per_pattern.len() + 1);
+        let mut uses = Vec::with_capacity(pairs.len());
+        for list in &per_pattern {
+            use_start.push(uses.len() as u32);
+            uses.extend_from_slice(list);
+        }
+        use_start.push(uses.len() as u32);
+        let automaton = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .ascii_case_insensitive(case_fold)
+                    .build(&patterns)?,
+            )
+        };
+        Ok(Stripper {
+            rules,
+            automaton,
+            use_start,
+            uses,
+            case_fold,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        })
+    }
+
+    /// A stripper over the built-in rules.
+    pub fn builtin() -> Stripper {
+        Stripper::new(RuleSet::builtin()).expect("the built-in rules build")
+    }
+
+    /// The rule set this stripper applies.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Number of distinct patterns in the automaton.
+    pub fn pattern_count(&self) -> usize {
+        self.use_start.len().saturating_sub(1)
+    }
+
+    /// Heap bytes held by the automaton.
+    pub fn automaton_memory(&self) -> usize {
+        self.automaton.as_ref().map_or(0, |a| a.memory_usage())
+    }
+
+    /// Sets the tool version written into records (for reproducible goldens).
+    pub fn with_tool_version(mut self, version: impl Into<String>) -> Self {
+        self.tool_version = version.into();
+        self
+    }
+
+    /// Strips one document.
+    pub fn strip(&self, doc: &Document<'_>) -> Stripped {
+        self.strip_with(doc, &mut Scratch::default())
+    }
+
+    /// Strips one document, reusing `scratch`'s buffers.
+    pub fn strip_with(&self, doc: &Document<'_>, scratch: &mut Scratch) -> Stripped {
+        let original = doc.text;
+        self.scan(original, &mut scratch.matches);
+        let publisher = self.resolve(doc, &scratch.matches);
+        let publisher_pack = publisher.id.as_deref().and_then(|id| self.pack_index(id));
+        let mut removed: Vec<Removed> = Vec::new();
+        let mut attribution = Attribution::default();
+        let mut current: Cow<'_, str> = Cow::Borrowed(original);
+        let ends_with_break = original.ends_with('\n');
+        for pass in 0..MAX_PASSES {
+            if pass > 0 {
+                self.scan(&current, &mut scratch.matches);
+            }
+            self.candidates(
+                &current,
+                &scratch.matches,
+                publisher_pack,
+                &mut scratch.candidates,
+                &mut attribution,
+            );
+            if scratch.candidates.is_empty() {
+                break;
+            }
+            let spans = merge(&mut scratch.candidates);
+            let (next, junctions) = apply(&current, spans.iter().map(|c| (c.start, c.end)));
+            map_into(&mut removed, original.len(), spans);
+            let tidy = tidy::spans(&next, &junctions, ends_with_break);
+            let next = if tidy.is_empty() {
+                next
+            } else {
+                let (tidied, _) = apply(&next, tidy.iter().copied());
+                let tidy = tidy
+                    .into_iter()
+                    .map(|(start, end)| Candidate {
+                        start,
+                        end,
+                        rule: TIDY,
+                        captures: None,
+                    })
+                    .collect();
+                map_into(&mut removed, original.len(), tidy);
+                tidied
+            };
+            current = Cow::Owned(next);
+        }
+        let clean = current.into_owned();
+        let record = self.record(doc, publisher, &clean, removed, attribution);
+        Stripped { clean, record }
+    }
+
+    fn pack_index(&self, id: &str) -> Option<usize> {
+        self.rules
+            .packs()
+            .iter()
+            .position(|p| p.scope == Scope::Publisher && p.id == id)
+    }
+
+    /// Every automaton match in `text`.
+    fn scan(&self, text: &str, matches: &mut Vec<(u32, usize, usize)>) {
+        matches.clear();
+        if let Some(ac) = &self.automaton {
+            matches.extend(
+                ac.find_iter(text)
+                    .map(|m| (m.pattern().as_u32(), m.start(), m.end())),
+            );
+        }
+    }
+
+    fn uses(&self, pattern: u32) -> &[Use] {
+        let p = pattern as usize;
+        &self.uses[self.use_start[p] as usize..self.use_start[p + 1] as usize]
+    }
+
+    /// Decides the publisher: explicit, then URL domain, then signatures.
+    fn resolve(&self, doc: &Document<'_>, matches: &[(u32, usize, usize)]) -> PublisherInfo {
+        if let Some(p) = doc.publisher.filter(|p| !p.trim().is_empty()) {
+            return PublisherInfo {
+                id: Some(p.trim().to_string()),
+                resolved_by: Resolution::Explicit,
+            };
+        }
+        if let Some(host) = doc.url.and_then(host_of) {
+            let found = self.rules.packs().iter().find(|p| {
+                p.scope == Scope::Publisher
+                    && p.domains.iter().any(|d| {
+                        host == *d
+                            || (host.ends_with(d.as_str())
+                                && host.as_bytes()[host.len() - d.len() - 1] == b'.')
+                    })
+            });
+            if let Some(pack) = found {
+                return PublisherInfo {
+                    id: Some(pack.id.clone()),
+                    resolved_by: Resolution::Domain,
+                };
+            }
+        }
+        // Distinct signatures seen per pack; the pack with most wins, a tie
+        // leaves the publisher unknown.
+        let mut seen: Vec<(u32, u32)> = Vec::new();
+        for &(pattern, start, end) in matches {
+            for u in self.uses(pattern) {
+                if let Use::Signature { pack, signature } = *u {
+                    let sig = &self.rules.packs()[pack as usize].signatures[signature as usize];
+                    if self.case_fold && doc.text[start..end] != **sig {
+                        continue;
+                    }
+                    if !seen.contains(&(pack, signature)) {
+                        seen.push((pack, signature));
+                    }
+                }
+            }
+        }
+        let mut counts: BTreeMap<u32, usize> = BTreeMap::new();
+        for (pack, _) in seen {
+            *counts.entry(pack).or_default() += 1;
+        }
+        let best = counts.values().copied().max().unwrap_or(0);
+        let winners: Vec<u32> = counts
+            .iter()
+            .filter(|&(_, &n)| n == best)
+            .map(|(&p, _)| p)
+            .collect();
+        match winners.as_slice() {
+            [pack] => PublisherInfo {
+                id: Some(self.rules.packs()[*pack as usize].id.clone()),
+                resolved_by: Resolution::Signature,
+            },
+            _ => PublisherInfo {
+                id: None,
+                resolved_by: Resolution::Unknown,
+            },
+        }
+    }
+
+    /// Confirms the matches of one pass into candidates.
+    fn candidates(
+        &self,
+        text: &str,
+        matches: &[(u32, usize, usize)],
+        publisher: Option<usize>,
+        out: &mut Vec<Candidate>,
+        attribution: &mut Attribution,
+    ) {
+        out.clear();
+        let mut layout = Layout::new(text);
+        for &(pattern, start, end) in matches {
+            for u in self.uses(pattern) {
+                let Use::Rule { rule, anchor } = *u else {
+                    continue;
+                };
+                let r = &self.rules.rules()[rule as usize];
+                if self.rules.packs()[r.pack].scope == Scope::Publisher && publisher != Some(r.pack)
+                {
+                    continue;
+                }
+                if self.case_fold
+                    && !r.case_insensitive
+                    && text[start..end] != *r.anchors[anchor as usize]
+                {
+                    continue;
+                }
+                if let Some(c) = confirm(r, rule, text, start, end, &mut layout) {
+                    if let Some(caps) = &c.captures {
+                        for (name, value) in caps.iter() {
+                            attribution.add(name, value);
+                        }
+                    }
+                    out.push(c);
+                }
+            }
+        }
+    }
+
+    fn record(
+        &self,
+        doc: &Document<'_>,
+        publisher: PublisherInfo,
+        clean: &str,
+        removed: Vec<Removed>,
+        attribution: Attribution,
+    ) -> Record {
+        let original = doc.text;
+        let mut edits = Vec::with_capacity(removed.len());
+        let mut chars = 0;
+        let mut pos = 0;
+        for r in removed {
+            chars += original[pos..r.start].chars().count();
+            let char_start = chars;
+            chars += original[r.start..r.end].chars().count();
+            pos = r.end;
+            let (rule, category) = if r.rule == TIDY {
+                (TIDY_RULE.to_string(), TIDY_CATEGORY.to_string())
+            } else {
+                let rule = &self.rules.rules()[r.rule as usize];
+                (rule.id.clone(), rule.category.as_str().to_string())
+            };
+            edits.push(Edit {
+                rule,
+                category,
+                start: r.start,
+                end: r.end,
+                char_start,
+                char_end: chars,
+                text: original[r.start..r.end].to_string(),
+                captures: r
+                    .captures
+                    .map(|c| c.into_vec().into_iter().collect())
+                    .unwrap_or_default(),
+            });
+        }
+        Record {
+            schema_version: SCHEMA_VERSION,
+            id: doc.id.to_string(),
+            source: doc.source.map(str::to_string),
+            publisher,
+            input_sha256: provenance::sha256_hex(original.as_bytes()),
+            output_sha256: provenance::sha256_hex(clean.as_bytes()),
+            input_bytes: original.len(),
+            output_bytes: clean.len(),
+            rules_digest: self.rules.digest().to_string(),
+            tool_version: self.tool_version.clone(),
+            edits,
+            attribution,
+        }
+    }
+}
+
+/// The lowercase host of a URL, without a leading `www.`.
+fn host_of(url: &str) -> Option<String> {
+    let url = url.trim();
+    let parsed = url::Url::parse(url)
+        .or_else(|_| url::Url::parse(&format!("https://{url}")))
+        .ok()?;
+    let host = parsed.host_str()?.to_ascii_lowercase();
+    Some(host.strip_prefix("www.").unwrap_or(&host).to_string())
+}
+
+/// Checks one anchor match against a rule; returns the span it removes.
+fn confirm(
+    r: &Rule,
+    rule: u32,
+    text: &str,
+    start: usize,
+    end: usize,
+    layout: &mut Layout<'_>,
+) -> Option<Candidate> {
+    let bytes = text.as_bytes();
+    let ls = layout::line_start(bytes, start);
+    let le = layout::line_end(bytes, end);
+    let (us, ue) = match r.unit {
+        Unit::Line => (ls, le),
+        Unit::Paragraph => layout.paragraph(ls, le),
+    };
+    let (ts, te) = layout::trim(bytes, us, ue);
+    let placed = match r.where_ {
+        Where::Contains => true,
+        Where::StartsWith => start == ts,
+        Where::EndsWith => end == te,
+        Where::Equals => start == ts && end == te,
+    };
+    if !placed {
+        return None;
+    }
+    if r.in_first.is_some() || r.in_last.is_some() {
+        let (index, count) = layout.paragraph_index(start);
+        if r.in_first.is_some_and(|n| index >= n) || r.in_last.is_some_and(|n| count - index > n) {
+            return None;
+        }
+    }
+    if let Some(max) = r.max_len
+        && matches!(
+            r.removal,
+            Removal::Anchor | Removal::Line | Removal::Paragraph
+        )
+        && te - ts > max
+    {
+        return None;
+    }
+    let mut captures = None;
+    let mut span = (start, end);
+    if let Some(re) = &r.regex {
+        let unit = &text[us..ue];
+        let (a, b) = (start - us, end - us);
+        let has_names = re.capture_names().any(|n| n.is_some());
+        // The match that covers the anchor; failing that (for removals other
+        // than `anchor`, which needs one), the first match in the unit.
+        let mut chosen = None;
+        let mut fallback = None;
+        for caps in re.captures_iter(unit) {
+            let m = caps.get(0).expect("group 0 always matches");
+            if m.start() <= a && m.end() >= b {
+                chosen = Some(caps);
+                break;
+            }
+            let past = m.start() > a;
+            if fallback.is_none() {
+                fallback = Some(caps);
+            }
+            if past {
+                break;
+            }
+        }
+        let caps = match chosen {
+            Some(c) => c,
+            None if r.removal == Removal::Anchor => return None,
+            None => fallback?,
+        };
+        if r.removal == Removal::Anchor {
+            // The `remove` group, when the regex has one, is what goes;
+            // otherwise the whole match.
+            let m = caps
+                .name("remove")
+                .unwrap_or_else(|| caps.get(0).expect("group 0 always matches"));
+            span = (us + m.start(), us + m.end());
+        }
+        if has_names {
+            let list: Vec<(String, String)> = re
+                .capture_names()
+                .flatten()
+                .filter(|&name| name != "remove")
+                .filter_map(|name| {
+                    caps.name(name)
+                        .filter(|m| !m.as_str().trim().is_empty())
+                        .map(|m| (name.to_string(), m.as_str().trim().to_string()))
+                })
+                .collect();
+            if !list.is_empty() {
+                captures = Some(list.into_boxed_slice());
+            }
+        }
+    }
+    let span = match &r.removal {
+        Removal::Anchor => span,
+        Removal::Line => (ls, layout::with_break(bytes, le)),
+        Removal::Paragraph => {
+            let (ps, pe) = layout.paragraph(ls, le);
+            (ps, layout::with_break(bytes, pe))
+        }
+        Removal::Block { end: closing } => {
+            let max = r.effective_max_len().unwrap_or(usize::MAX);
+            let window_end = floor_boundary(text, start.saturating_add(max).min(text.len()));
+            let window = &text[end..window_end];
+            let found = if r.case_insensitive {
+                find_ascii_ci(window.as_bytes(), closing.as_bytes())
+            } else {
+                memchr::memmem::find(window.as_bytes(), closing.as_bytes())
+            }?;
+            let ee = end + found + closing.len();
+            let s = if r.whole_lines && layout::is_blank(&bytes[ls..start]) {
+                ls
+            } else {
+                start
+            };
+            let eol = layout::line_end(bytes, ee);
+            let e = if r.whole_lines && layout::is_blank(&bytes[ee..eol]) {
+                layout::with_break(bytes, eol)
+            } else {
+                ee
+            };
+            (s, e)
+        }
+        Removal::ToEnd => {
+            let s = if r.whole_lines && layout::is_blank(&bytes[ls..start]) {
+                ls
+            } else {
+                start
+            };
+            if text.len() - s > r.effective_max_len().unwrap_or(usize::MAX) {
+                return None;
+            }
+            (s, text.len())
+        }
+    };
+    Some(Candidate {
+        start: span.0,
+        end: span.1,
+        rule,
+        captures,
+    })
+}
+
+/// The largest char boundary at or before `at`.
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// First position of `needle` in `hay`, ignoring ASCII case.
+fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.len() > hay.len() {
+        return None;
+    }
+    (0..=hay.len() - needle.len()).find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
+}
+
+/// Sorts candidates and makes them disjoint (see the module docs for the
+/// order). Returns the surviving spans.
+fn merge(candidates: &mut Vec<Candidate>) -> Vec<Candidate> {
+    candidates.sort_unstable_by(|a, b| {
+        a.start
+            .cmp(&b.start)
+            .then(b.end.cmp(&a.end))
+            .then(a.rule.cmp(&b.rule))
+    });
+    let mut out: Vec<Candidate> = Vec::with_capacity(candidates.len());
+    let mut covered = 0;
+    for mut c in candidates.drain(..) {
+        if c.end <= covered || c.start == c.end {
+            continue;
+        }
+        if c.start < covered {
+            c.start = covered;
+        }
+        covered = c.end;
+        out.push(c);
+    }
+    out
+}
+
+/// Removes sorted, disjoint `spans` from `text`; returns the new text and the
+/// junctions (offsets in the new text where something was removed).
+fn apply(text: &str, spans: impl Iterator<Item = (usize, usize)>) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(text.len());
+    let mut junctions = Vec::new();
+    let mut pos = 0;
+    for (s, e) in spans {
+        out.push_str(&text[pos..s]);
+        if junctions.last() != Some(&out.len()) {
+            junctions.push(out.len());
+        }
+        pos = e;
+    }
+    out.push_str(&text[pos..]);
+    (out, junctions)
+}
+
+/// Maps spans of the current text (sorted, disjoint) to the original's
+/// offsets and adds them to `removed` (sorted, disjoint). A span that covers
+/// earlier removals is split around them.
+fn map_into(removed: &mut Vec<Removed>, original_len: usize, spans: Vec<Candidate>) {
+    if removed.is_empty() {
+        removed.extend(spans.into_iter().map(|c| Removed {
+            start: c.start,
+            end: c.end,
+            rule: c.rule,
+            captures: c.captures,
+        }));
+        return;
+    }
+    // Kept segments of the original: (original start, original end, current start).
+    let mut kept = Vec::with_capacity(removed.len() + 1);
+    let mut pos = 0;
+    let mut cur = 0;
+    for r in removed.iter() {
+        if r.start > pos {
+            kept.push((pos, r.start, cur));
+            cur += r.start - pos;
+        }
+        pos = r.end;
+    }
+    if original_len > pos {
+        kept.push((pos, original_len, cur));
+    }
+    let mut added = Vec::with_capacity(spans.len());
+    let mut k = 0;
+    for c in spans {
+        let mut captures = c.captures;
+        while k < kept.len() && kept[k].2 + (kept[k].1 - kept[k].0) <= c.start {
+            k += 1;
+        }
+        let mut j = k;
+        while j < kept.len() && kept[j].2 < c.end {
+            let (os, oe, cs) = kept[j];
+            let ce = cs + (oe - os);
+            let a = c.start.max(cs);
+            let b = c.end.min(ce);
+            if a < b {
+                added.push(Removed {
+                    start: os + (a - cs),
+                    end: os + (b - cs),
+                    rule: c.rule,
+                    captures: captures.take(),
+                });
+            }
+            j += 1;
+        }
+    }
+    removed.extend(added);
+    removed.sort_unstable_by_key(|r| r.start);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cand(start: usize, end: usize, rule: u32) -> Candidate {
+        Candidate {
+            start,
+            end,
+            rule,
+            captures: None,
+        }
+    }
+
+    #[test]
+    fn merge_prefers_earliest_then_longest_then_first_rule() {
+        let mut c = vec![cand(5, 8, 0), cand(0, 4, 1), cand(0, 6, 2), cand(0, 6, 0)];
+        let out: Vec<_> = merge(&mut c)
+            .into_iter()
+            .map(|c| (c.start, c.end, c.rule))
+            .collect();
+        assert_eq!(out, [(0, 6, 0), (6, 8, 0)]);
+    }
+
+    #[test]
+    fn map_into_splits_around_earlier_removals() {
+        // Original "aXXbYYc": XX (1..3) and YY (4..6) were removed -> "abc".
+        let mut removed = vec![
+            Removed {
+                start: 1,
+                end: 3,
+                rule: 0,
+                captures: None,
+            },
+            Removed {
+                start: 4,
+                end: 6,
+                rule: 0,
+                captures: None,
+            },
+        ];
+        // Now remove "abc"[0..3] entirely.
+        map_into(&mut removed, 7, vec![cand(0, 3, 1)]);
+        let got: Vec<_> = removed.iter().map(|r| (r.start, r.end, r.rule)).collect();
+        assert_eq!(got, [(0, 1, 1), (1, 3, 0), (3, 4, 1), (4, 6, 0), (6, 7, 1)]);
+    }
+}

@@ -1,0 +1,31 @@
+//! chaff strips publisher boilerplate and provenance residue from extracted
+//! news text, and records exactly what it removed.
+//!
+//! Rules come in TOML packs (see `rules/README.md`). A [`Stripper`] compiles
+//! every anchor of every rule into one Aho-Corasick automaton, so one pass over
+//! a document finds all candidates; regexes only confirm or extend them. The
+//! result is the clean text plus a [`Record`] of every removed byte, from which
+//! [`restore`] rebuilds the original.
+//!
+//! ```
+//! use chaff::{Document, Stripper, restore};
+//!
+//! let stripper = Stripper::builtin();
+//! let text = "A file photo shows both presidents. (AFP)\n\nThe talks lasted an hour.\n";
+//! let out = stripper.strip(&Document::new("doc-1", text));
+//! assert_eq!(out.clean, "The talks lasted an hour.\n");
+//! assert_eq!(out.record.attribution.agencies, ["AFP"]);
+//! assert_eq!(restore(&out.clean, &out.record).unwrap(), text);
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod engine;
+pub mod provenance;
+pub mod rules;
+pub mod selftest;
+
+pub use engine::{Document, Scratch, Stripped, Stripper};
+pub use provenance::{Attribution, Edit, Record, restore};
+pub use rules::{LoadError, RuleSet};

@@ -1,0 +1,5 @@
+//! The `chaff` command line; everything lives in [`chaff::cli`].
+
+fn main() {
+    std::process::exit(chaff::cli::main());
+}

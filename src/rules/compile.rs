@@ -1,0 +1,639 @@
+//! Raw rule files → validated [`RuleSet`], collecting every problem.
+
+use super::diag::{Diagnostic, DiagnosticKind as K, LoadError};
+use super::raw::{RawPack, RawRule, RawStripExample};
+use super::{
+    Category, MIN_ANCHOR_CHARS, Pack, Removal, Rule, RuleSet, Scope, Source, StripExample, Unit,
+    Where,
+};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+/// Version of the matching semantics; part of the rule-set digest, so that a
+/// change in how rules are applied changes the digest too.
+const SEMANTICS_VERSION: u32 = 1;
+
+/// Largest compiled regex, in bytes.
+const REGEX_SIZE_LIMIT: usize = 8 << 20;
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn push(&mut self, kind: K, at: usize, rule: Option<&str>, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::at(
+            kind, self.file, self.text, at, rule, message,
+        ));
+    }
+
+    fn push_help(
+        &mut self,
+        kind: K,
+        at: usize,
+        rule: Option<&str>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.diagnostics
+            .push(Diagnostic::at(kind, self.file, self.text, at, rule, message).help(help));
+    }
+
+    fn serde_error(&mut self, e: &toml::de::Error, fallback: usize, rule: Option<&str>) {
+        let at = e.span().map_or(fallback, |s| s.start);
+        let message = e.message().trim().to_string();
+        let kind = if message.starts_with("unknown field") {
+            K::UnknownKey
+        } else {
+            K::InvalidValue
+        };
+        let help = if kind == K::UnknownKey {
+            Some("see rules/README.md for the keys a rule file may use")
+        } else {
+            None
+        };
+        match help {
+            Some(h) => self.push_help(kind, at, rule, message, h),
+            None => self.push(kind, at, rule, message),
+        }
+    }
+}
+
+pub(super) fn compile(sources: &[Source]) -> Result<RuleSet, LoadError> {
+    let mut diagnostics = Vec::new();
+    let mut packs: Vec<Pack> = Vec::new();
+    let mut rules: Vec<Rule> = Vec::new();
+    // id -> (file, offset) of first definition, for duplicate reports.
+    let mut pack_ids: HashMap<String, String> = HashMap::new();
+    let mut rule_ids: HashMap<String, String> = HashMap::new();
+
+    for source in sources {
+        let mut ctx = Ctx {
+            file: &source.name,
+            text: &source.text,
+            diagnostics: Vec::new(),
+        };
+        if let Some((pack, file_rules)) = compile_file(&mut ctx) {
+            let pack_index = packs.len();
+            if let Some(first) = pack_ids.get(&pack.id.0) {
+                let msg = format!("pack id `{}` is already used by {first}", pack.id.0);
+                ctx.push_help(
+                    K::DuplicateId,
+                    pack.id.1,
+                    None,
+                    msg,
+                    "give every pack its own id",
+                );
+            } else {
+                pack_ids.insert(pack.id.0.clone(), source.name.clone());
+            }
+            for (mut rule, at) in file_rules {
+                if let Some(first) = rule_ids.get(&rule.id) {
+                    let msg = format!("rule id `{}` is already used in {first}", rule.id);
+                    ctx.push_help(
+                        K::DuplicateId,
+                        at,
+                        Some(&rule.id),
+                        msg,
+                        "rule ids are global: prefix them with the pack id",
+                    );
+                    continue;
+                }
+                rule_ids.insert(rule.id.clone(), source.name.clone());
+                rule.pack = pack_index;
+                rules.push(rule);
+            }
+            packs.push(Pack {
+                id: pack.id.0,
+                name: pack.name,
+                scope: pack.scope,
+                domains: pack.domains,
+                signatures: pack.signatures,
+                file: source.name.clone(),
+                file_sha256: hex(&Sha256::digest(source.text.as_bytes())),
+            });
+        }
+        diagnostics.append(&mut ctx.diagnostics);
+    }
+    if !diagnostics.is_empty() {
+        return Err(LoadError { diagnostics });
+    }
+    let digest = digest(&packs, &rules);
+    Ok(RuleSet {
+        packs,
+        rules,
+        digest,
+    })
+}
+
+struct PackHead {
+    id: (String, usize),
+    name: String,
+    scope: Scope,
+    domains: Vec<String>,
+    signatures: Vec<String>,
+}
+
+fn compile_file(ctx: &mut Ctx<'_>) -> Option<(PackHead, Vec<(Rule, usize)>)> {
+    let text = ctx.text;
+    let root = match DeTable::parse(text) {
+        Ok(root) => root,
+        Err(e) => {
+            let at = e.span().map_or(0, |s| s.start);
+            ctx.push(K::Syntax, at, None, e.message().trim().to_string());
+            return None;
+        }
+    };
+    let mut pack_value = None;
+    let mut rule_values = Vec::new();
+    for (key, value) in root.into_inner() {
+        match key.get_ref().as_ref() {
+            "pack" => pack_value = Some(value),
+            "rules" => match value.get_ref() {
+                DeValue::Array(items) => rule_values.extend(items.iter().cloned()),
+                _ => ctx.push(
+                    K::InvalidValue,
+                    value.span().start,
+                    None,
+                    "`rules` must be an array of tables ([[rules]])",
+                ),
+            },
+            other => {
+                let msg = format!("unknown top-level key `{other}`");
+                ctx.push_help(
+                    K::UnknownKey,
+                    key.span().start,
+                    None,
+                    msg,
+                    "a rule file has a [pack] table and [[rules]] entries",
+                )
+            }
+        }
+    }
+    let Some(pack_value) = pack_value else {
+        ctx.push_help(
+            K::InvalidValue,
+            0,
+            None,
+            "missing [pack] table",
+            "start the file with [pack] and its id and scope",
+        );
+        return None;
+    };
+    let pack_at = pack_value.span().start;
+    let raw_pack = match RawPack::deserialize(ValueDeserializer::from(pack_value)) {
+        Ok(p) => p,
+        Err(e) => {
+            ctx.serde_error(&e, pack_at, None);
+            return None;
+        }
+    };
+    let head = compile_pack(ctx, raw_pack)?;
+    let mut rules = Vec::new();
+    for value in rule_values {
+        let at = value.span().start;
+        let id_hint = value
+            .get_ref()
+            .get("id")
+            .and_then(|v| v.get_ref().as_str())
+            .map(str::to_string);
+        match RawRule::deserialize(ValueDeserializer::from(value)) {
+            Ok(raw) => {
+                if let Some(rule) = compile_rule(ctx, raw) {
+                    rules.push(rule);
+                }
+            }
+            Err(e) => ctx.serde_error(&e, at, id_hint.as_deref()),
+        }
+    }
+    Some((head, rules))
+}
+
+fn is_valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+}
+
+fn compile_pack(ctx: &mut Ctx<'_>, raw: RawPack) -> Option<PackHead> {
+    let mut ok = true;
+    let id = raw.id.get_ref().clone();
+    if !is_valid_id(&id) {
+        ok = false;
+        ctx.push_help(
+            K::InvalidValue,
+            raw.id.span().start,
+            None,
+            format!("pack id `{id}` is not a valid id"),
+            "use lowercase letters, digits, `.`, `_` and `-`",
+        );
+    }
+    let scope = match raw.scope.get_ref().as_str() {
+        "publisher" => Scope::Publisher,
+        "common" => Scope::Common,
+        other => {
+            ok = false;
+            ctx.push_help(
+                K::InvalidValue,
+                raw.scope.span().start,
+                None,
+                format!("unknown scope `{other}`"),
+                "scope is \"publisher\" or \"common\"",
+            );
+            Scope::Common
+        }
+    };
+    let literal = |v: &Spanned<String>, what: &str, ctx: &mut Ctx<'_>| -> Option<String> {
+        let s = v.get_ref().trim();
+        if s.is_empty() {
+            ctx.push(
+                K::EmptyAnchor,
+                v.span().start,
+                None,
+                format!("empty {what}"),
+            );
+            return None;
+        }
+        Some(v.get_ref().clone())
+    };
+    let mut domains = Vec::new();
+    for d in &raw.domains {
+        match literal(d, "domain", ctx) {
+            Some(s) => domains.push(s.trim().trim_start_matches("www.").to_ascii_lowercase()),
+            None => ok = false,
+        }
+    }
+    let mut signatures = Vec::new();
+    for s in &raw.signatures {
+        match literal(s, "signature", ctx) {
+            Some(sig) if sig.chars().count() < MIN_ANCHOR_CHARS => {
+                ok = false;
+                ctx.push(
+                    K::ShortAnchor,
+                    s.span().start,
+                    None,
+                    format!("signature `{sig}` is shorter than {MIN_ANCHOR_CHARS} characters"),
+                );
+            }
+            Some(sig) => signatures.push(sig),
+            None => ok = false,
+        }
+    }
+    if scope == Scope::Common && (!domains.is_empty() || !signatures.is_empty()) {
+        ok = false;
+        ctx.push_help(
+            K::InvalidValue,
+            raw.scope.span().start,
+            None,
+            "a common pack has no domains or signatures",
+            "set scope = \"publisher\", or drop domains and signatures",
+        );
+    }
+    ok.then(|| PackHead {
+        id: (id.clone(), raw.id.span().start),
+        name: raw.name.unwrap_or(id),
+        scope,
+        domains,
+        signatures,
+    })
+}
+
+fn enum_value<T: Copy>(
+    ctx: &mut Ctx<'_>,
+    value: &Option<Spanned<String>>,
+    rule: &str,
+    key: &str,
+    choices: &[(&str, T)],
+    default: T,
+) -> Option<T> {
+    let Some(v) = value else {
+        return Some(default);
+    };
+    if let Some((_, t)) = choices.iter().find(|(name, _)| *name == v.get_ref()) {
+        return Some(*t);
+    }
+    let names: Vec<String> = choices.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+    ctx.push_help(
+        K::InvalidValue,
+        v.span().start,
+        Some(rule),
+        format!("unknown {key} `{}`", v.get_ref()),
+        format!("{key} is one of {}", names.join(", ")),
+    );
+    None
+}
+
+fn positive(
+    ctx: &mut Ctx<'_>,
+    value: &Option<Spanned<i64>>,
+    rule: &str,
+    key: &str,
+) -> Result<Option<usize>, ()> {
+    match value {
+        None => Ok(None),
+        Some(v) if *v.get_ref() > 0 => Ok(Some(*v.get_ref() as usize)),
+        Some(v) => {
+            ctx.push(
+                K::InvalidValue,
+                v.span().start,
+                Some(rule),
+                format!("{key} must be a positive number, not {}", v.get_ref()),
+            );
+            Err(())
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum RemovalKind {
+    Anchor,
+    Line,
+    Paragraph,
+    Block,
+    ToEnd,
+}
+
+fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<(Rule, usize)> {
+    let id = raw.id.get_ref().clone();
+    let id_at = raw.id.span().start;
+    let r = id.as_str();
+    let before = ctx.diagnostics.len();
+    if !is_valid_id(r) {
+        ctx.push_help(
+            K::InvalidValue,
+            id_at,
+            Some(r),
+            format!("rule id `{r}` is not a valid id"),
+            "use lowercase letters, digits, `.`, `_` and `-`, e.g. \"bbc.published-stamp\"",
+        );
+    }
+    let category = match Category::parse(raw.category.get_ref()) {
+        Some(c) => c,
+        None => {
+            let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+            ctx.push_help(
+                K::InvalidValue,
+                raw.category.span().start,
+                Some(r),
+                format!("unknown category `{}`", raw.category.get_ref()),
+                format!("category is one of {}", names.join(", ")),
+            );
+            Category::Other
+        }
+    };
+    let mut anchors = Vec::new();
+    for a in raw.anchor.iter().chain(raw.anchors.iter()) {
+        let s = a.get_ref();
+        if s.trim().is_empty() {
+            ctx.push_help(
+                K::EmptyAnchor,
+                a.span().start,
+                Some(r),
+                "empty anchor",
+                "an anchor is the literal text that starts a match",
+            );
+        } else if s.chars().count() < MIN_ANCHOR_CHARS {
+            ctx.push_help(
+                K::ShortAnchor,
+                a.span().start,
+                Some(r),
+                format!("anchor `{s}` is shorter than {MIN_ANCHOR_CHARS} characters"),
+                "use a longer literal and confirm it with `regex`",
+            );
+        } else if anchors.contains(s) {
+            ctx.push(
+                K::InvalidValue,
+                a.span().start,
+                Some(r),
+                format!("anchor `{s}` is listed twice"),
+            );
+        } else {
+            anchors.push(s.clone());
+        }
+    }
+    if raw.anchor.is_none() && raw.anchors.is_empty() {
+        ctx.push_help(
+            K::MissingAnchor,
+            id_at,
+            Some(r),
+            "rule has no anchor",
+            "add `anchor = \"...\"` or `anchors = [...]`",
+        );
+    }
+    use RemovalKind as RK;
+    let removal = enum_value(
+        ctx,
+        &raw.remove,
+        r,
+        "remove",
+        &[
+            ("anchor", RK::Anchor),
+            ("line", RK::Line),
+            ("paragraph", RK::Paragraph),
+            ("block", RK::Block),
+            ("to-end", RK::ToEnd),
+        ],
+        RK::Line,
+    );
+    let where_ = enum_value(
+        ctx,
+        &raw.where_,
+        r,
+        "where",
+        &[
+            ("contains", Where::Contains),
+            ("starts-with", Where::StartsWith),
+            ("ends-with", Where::EndsWith),
+            ("equals", Where::Equals),
+        ],
+        Where::Contains,
+    );
+    let default_unit = match removal {
+        Some(RK::Paragraph) => Unit::Paragraph,
+        _ => Unit::Line,
+    };
+    let unit = enum_value(
+        ctx,
+        &raw.unit,
+        r,
+        "unit",
+        &[("line", Unit::Line), ("paragraph", Unit::Paragraph)],
+        default_unit,
+    );
+    let removal = match (removal, &raw.end) {
+        (Some(RK::Block), Some(end)) if end.get_ref().trim().is_empty() => {
+            ctx.push(
+                K::EmptyAnchor,
+                end.span().start,
+                Some(r),
+                "empty end anchor",
+            );
+            None
+        }
+        (Some(RK::Block), Some(end)) => Some(Removal::Block {
+            end: end.get_ref().clone(),
+        }),
+        (Some(RK::Block), None) => {
+            ctx.push_help(
+                K::InvalidValue,
+                raw.remove.as_ref().map_or(id_at, |v| v.span().start),
+                Some(r),
+                "a block rule needs an `end` anchor",
+                "add `end = \"...\"`: the literal that closes the block",
+            );
+            None
+        }
+        (Some(_), Some(end)) => {
+            ctx.push_help(
+                K::InvalidValue,
+                end.span().start,
+                Some(r),
+                "`end` is only used with remove = \"block\"",
+                "drop `end`, or set remove = \"block\"",
+            );
+            None
+        }
+        (Some(RK::Anchor), None) => Some(Removal::Anchor),
+        (Some(RK::Line), None) => Some(Removal::Line),
+        (Some(RK::Paragraph), None) => Some(Removal::Paragraph),
+        (Some(RK::ToEnd), None) => Some(Removal::ToEnd),
+        (None, _) => None,
+    };
+    let regex = match &raw.regex {
+        None => None,
+        Some(src) => match regex::RegexBuilder::new(src.get_ref())
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+        {
+            Ok(re) => Some(re),
+            Err(e) => {
+                // Point inside the string: past the opening quote(s).
+                ctx.push_help(
+                    K::BadRegex,
+                    src.span().start,
+                    Some(r),
+                    format!("regex does not compile: {}", one_line(&e.to_string())),
+                    "regex syntax is Rust's `regex` crate; escape literal ( ) [ ] . ? * + with \\",
+                );
+                None
+            }
+        },
+    };
+    let max_len = positive(ctx, &raw.max_len, r, "max-len");
+    let in_first = positive(ctx, &raw.in_first, r, "in-first");
+    let in_last = positive(ctx, &raw.in_last, r, "in-last");
+    if raw.strip.is_empty() || raw.keep.is_empty() {
+        let missing = match (raw.strip.is_empty(), raw.keep.is_empty()) {
+            (true, true) => "strip and keep examples",
+            (true, false) => "a strip example",
+            _ => "a keep example",
+        };
+        ctx.push_help(
+            K::MissingExamples,
+            id_at,
+            Some(r),
+            format!("rule has no {missing}"),
+            "add `strip = [\"text the rule removes\"]` and `keep = [\"body text it must leave\"]`",
+        );
+    }
+    let strip = raw
+        .strip
+        .into_iter()
+        .map(|e| match e {
+            RawStripExample::Whole(text) => StripExample {
+                text,
+                clean: String::new(),
+            },
+            RawStripExample::Pair { text, clean } => StripExample { text, clean },
+        })
+        .collect();
+    if ctx.diagnostics.len() != before {
+        return None;
+    }
+    let rule = Rule {
+        id,
+        pack: 0,
+        category,
+        anchors,
+        removal: removal?,
+        where_: where_?,
+        unit: unit?,
+        case_insensitive: raw.case_insensitive,
+        regex,
+        max_len: max_len.ok()?,
+        in_first: in_first.ok()?,
+        in_last: in_last.ok()?,
+        whole_lines: raw.whole_lines.unwrap_or(true),
+        description: raw.description,
+        strip,
+        keep: raw.keep,
+    };
+    Some((rule, id_at))
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Lowercase hex of a byte string.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// The digest of what decides behaviour: packs' ids, scopes, domains and
+/// signatures, and every rule's matching fields, in order.
+pub(super) fn digest(packs: &[Pack], rules: &[Rule]) -> String {
+    let packs: Vec<serde_json::Value> = packs
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "id": p.id,
+                "scope": p.scope.as_str(),
+                "domains": p.domains,
+                "signatures": p.signatures,
+            })
+        })
+        .collect();
+    let rules: Vec<serde_json::Value> = rules
+        .iter()
+        .map(|r| {
+            let end = match &r.removal {
+                Removal::Block { end } => Some(end.as_str()),
+                _ => None,
+            };
+            serde_json::json!({
+                "id": r.id,
+                "pack": r.pack,
+                "category": r.category.as_str(),
+                "anchors": r.anchors,
+                "remove": r.removal.as_str(),
+                "end": end,
+                "where": r.where_.as_str(),
+                "unit": r.unit.as_str(),
+                "case_insensitive": r.case_insensitive,
+                "regex": r.regex.as_ref().map(|re| re.as_str()),
+                "max_len": r.max_len,
+                "in_first": r.in_first,
+                "in_last": r.in_last,
+                "whole_lines": r.whole_lines,
+            })
+        })
+        .collect();
+    let canonical = serde_json::json!({
+        "semantics": SEMANTICS_VERSION,
+        "packs": packs,
+        "rules": rules,
+    });
+    let bytes = serde_json::to_vec(&canonical).expect("JSON values serialize");
+    format!("sha256:{}", hex(&Sha256::digest(&bytes)))
+}

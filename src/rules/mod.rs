@@ -1,0 +1,411 @@
+//! Rule packs: the file format, its validation and the compiled rule set.
+//!
+//! A rule file is read in two steps. First it is deserialized into the raw
+//! types of [`raw`], which mirror the TOML; then every rule is checked and
+//! compiled into a [`Rule`], which cannot be invalid. Every problem of every
+//! file is collected in one pass and reported as a [`LoadError`] whose
+//! [`Diagnostic`]s point at `file:line:col` and name the rule.
+//!
+//! The format is documented key by key in `rules/README.md`.
+
+mod builtin;
+mod compile;
+mod diag;
+pub mod raw;
+
+pub use builtin::BUILTIN_RULES;
+pub(crate) use compile::hex as hex_digest;
+pub use diag::{Diagnostic, DiagnosticKind, LoadError};
+
+use regex::Regex;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The shortest anchor (in characters) a rule may use. Shorter literals hit
+/// body text too often to be worth confirming.
+pub const MIN_ANCHOR_CHARS: usize = 4;
+
+/// Whether a pack belongs to one publisher or applies to every document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The pack's rules fire only on documents of its publisher.
+    Publisher,
+    /// The pack's rules fire on every document.
+    Common,
+}
+
+impl Scope {
+    /// The name used in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Publisher => "publisher",
+            Scope::Common => "common",
+        }
+    }
+}
+
+/// A loaded rule pack (one rule file).
+#[derive(Debug, Clone)]
+pub struct Pack {
+    /// Pack id; for a publisher pack, the publisher id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Publisher or common.
+    pub scope: Scope,
+    /// Web domains (publisher packs).
+    pub domains: Vec<String>,
+    /// Content signatures (publisher packs).
+    pub signatures: Vec<String>,
+    /// Where the pack was loaded from.
+    pub file: String,
+    /// SHA-256 of the file's bytes, lowercase hex.
+    pub file_sha256: String,
+}
+
+macro_rules! categories {
+    ($($variant:ident => $name:literal,)*) => {
+        /// What kind of boilerplate a rule removes.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Category {
+            $(#[doc = concat!("`", $name, "`")] $variant,)*
+        }
+
+        impl Category {
+            /// Every category, in documentation order.
+            pub const ALL: &'static [Category] = &[$(Category::$variant,)*];
+
+            /// The name used in rule files and provenance records.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Category::$variant => $name,)* }
+            }
+
+            /// Parses a category name.
+            pub fn parse(name: &str) -> Option<Category> {
+                match name { $($name => Some(Category::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+categories! {
+    DonationAppeal => "donation_appeal",
+    Share => "share",
+    Navigation => "navigation",
+    Caption => "caption",
+    Credit => "credit",
+    LinkMarker => "link_marker",
+    Byline => "byline",
+    Dateline => "dateline",
+    Newsletter => "newsletter",
+    Advertisement => "advertisement",
+    Related => "related",
+    Footer => "footer",
+    CookieNotice => "cookie_notice",
+    Copyright => "copyright",
+    WireTrailer => "wire_trailer",
+    AppPromo => "app_promo",
+    Other => "other",
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a rule removes around its anchor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removal {
+    /// The anchor itself (or the regex match that contains it).
+    Anchor,
+    /// The line holding the anchor, with its line break.
+    Line,
+    /// The paragraph holding the anchor, with its line break.
+    Paragraph,
+    /// From the anchor to the end anchor, at most `max_len` bytes.
+    Block {
+        /// The literal that closes the block.
+        end: String,
+    },
+    /// From the anchor to the end of the document.
+    ToEnd,
+}
+
+impl Removal {
+    /// The name used in rule files.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Removal::Anchor => "anchor",
+            Removal::Line => "line",
+            Removal::Paragraph => "paragraph",
+            Removal::Block { .. } => "block",
+            Removal::ToEnd => "to-end",
+        }
+    }
+}
+
+/// Where the anchor must sit in its unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Where {
+    /// Anywhere.
+    Contains,
+    /// At the start (after leading white space).
+    StartsWith,
+    /// At the end (before trailing white space).
+    EndsWith,
+    /// The anchor is the whole unit (white space aside).
+    Equals,
+}
+
+impl Where {
+    /// The name used in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Where::Contains => "contains",
+            Where::StartsWith => "starts-with",
+            Where::EndsWith => "ends-with",
+            Where::Equals => "equals",
+        }
+    }
+}
+
+/// The stretch of text that `where`, `regex` and `max-len` look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// The anchor's line.
+    Line,
+    /// The anchor's paragraph.
+    Paragraph,
+}
+
+impl Unit {
+    /// The name used in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Line => "line",
+            Unit::Paragraph => "paragraph",
+        }
+    }
+}
+
+/// A strip example: `text` must become `clean`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StripExample {
+    /// Input.
+    pub text: String,
+    /// Expected output (empty when the whole text must go).
+    pub clean: String,
+}
+
+/// A compiled, valid rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Stable, unique id.
+    pub id: String,
+    /// Index of the rule's pack in [`RuleSet::packs`].
+    pub pack: usize,
+    /// What kind of boilerplate this is.
+    pub category: Category,
+    /// The literal anchors; any of them starts a candidate.
+    pub anchors: Vec<String>,
+    /// What is removed.
+    pub removal: Removal,
+    /// Where the anchor must sit in its unit.
+    pub where_: Where,
+    /// The unit that `where_`, `regex` and `max_len` look at.
+    pub unit: Unit,
+    /// Anchors match ignoring ASCII case.
+    pub case_insensitive: bool,
+    /// Confirms (and, for [`Removal::Anchor`], extends) a candidate.
+    pub regex: Option<Regex>,
+    /// Largest unit, block or footer the rule may remove, in bytes.
+    pub max_len: Option<usize>,
+    /// Only in the first N paragraphs.
+    pub in_first: Option<usize>,
+    /// Only in the last N paragraphs.
+    pub in_last: Option<usize>,
+    /// Block and to-end removals widen to whole lines.
+    pub whole_lines: bool,
+    /// Reviewer notes.
+    pub description: Option<String>,
+    /// Texts the rule must strip.
+    pub strip: Vec<StripExample>,
+    /// Texts the rule must keep.
+    pub keep: Vec<String>,
+}
+
+/// Default limit for a block removal, in bytes.
+pub const DEFAULT_BLOCK_MAX_LEN: usize = 6000;
+/// Default limit for a to-end removal, in bytes.
+pub const DEFAULT_TO_END_MAX_LEN: usize = 3000;
+
+impl Rule {
+    /// The byte limit that applies to this rule's removal.
+    pub fn effective_max_len(&self) -> Option<usize> {
+        match self.removal {
+            Removal::Block { .. } => Some(self.max_len.unwrap_or(DEFAULT_BLOCK_MAX_LEN)),
+            Removal::ToEnd => Some(self.max_len.unwrap_or(DEFAULT_TO_END_MAX_LEN)),
+            _ => self.max_len,
+        }
+    }
+}
+
+/// A rule file's contents, named.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// How diagnostics name the file.
+    pub name: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// A validated, compiled set of rule packs.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    packs: Vec<Pack>,
+    rules: Vec<Rule>,
+    digest: String,
+}
+
+impl RuleSet {
+    /// Compiles rule files, reporting every problem of every file at once.
+    pub fn from_sources(sources: &[Source]) -> Result<RuleSet, LoadError> {
+        compile::compile(sources)
+    }
+
+    /// The rule packs that ship inside the binary (the `rules/` folder).
+    pub fn builtin() -> RuleSet {
+        RuleSet::from_sources(&builtin_sources()).expect("the built-in rules are valid")
+    }
+
+    /// Reads rule files from disk: each path is a `.toml` file or a folder
+    /// searched recursively for `.toml` files (in sorted order).
+    pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Result<RuleSet, LoadError> {
+        let (sources, mut diagnostics) = read_sources(paths);
+        match compile::compile(&sources) {
+            Ok(set) if diagnostics.is_empty() => Ok(set),
+            Ok(_) => Err(LoadError { diagnostics }),
+            Err(mut e) => {
+                diagnostics.append(&mut e.diagnostics);
+                Err(LoadError { diagnostics })
+            }
+        }
+    }
+
+    /// The packs, in load order.
+    pub fn packs(&self) -> &[Pack] {
+        &self.packs
+    }
+
+    /// The rules, in load order (pack order, then file order).
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// `sha256:` digest of everything that decides what the rules remove.
+    /// Comments, descriptions and examples do not change it; the order of
+    /// packs and rules does.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// The publisher pack with this id.
+    pub fn publisher(&self, id: &str) -> Option<&Pack> {
+        self.packs
+            .iter()
+            .find(|p| p.scope == Scope::Publisher && p.id == id)
+    }
+
+    /// A rule by id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// A rule set holding only the rule at `index` (with its pack), for
+    /// testing a rule on its own.
+    pub fn only(&self, index: usize) -> RuleSet {
+        let mut rule = self.rules[index].clone();
+        let pack = self.packs[rule.pack].clone();
+        rule.pack = 0;
+        let packs = vec![pack];
+        let rules = vec![rule];
+        let digest = compile::digest(&packs, &rules);
+        RuleSet {
+            packs,
+            rules,
+            digest,
+        }
+    }
+}
+
+/// The built-in rule files as sources.
+pub fn builtin_sources() -> Vec<Source> {
+    BUILTIN_RULES
+        .iter()
+        .map(|(name, text)| Source {
+            name: (*name).to_string(),
+            text: (*text).to_string(),
+        })
+        .collect()
+}
+
+/// Reads rule files from disk (each path a `.toml` file or a folder searched
+/// recursively, in sorted order). Files that cannot be read are reported as
+/// diagnostics; the others are returned for [`RuleSet::from_sources`].
+pub fn read_sources<P: AsRef<Path>>(paths: &[P]) -> (Vec<Source>, Vec<Diagnostic>) {
+    let mut sources = Vec::new();
+    let mut diagnostics = Vec::new();
+    for path in paths {
+        for file in rule_files(path.as_ref(), &mut diagnostics) {
+            let name = file.display().to_string();
+            match std::fs::read(&file) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => sources.push(Source { name, text }),
+                    Err(e) => diagnostics.push(io_diag(
+                        &name,
+                        format!(
+                            "not UTF-8 (invalid byte at offset {})",
+                            e.utf8_error().valid_up_to()
+                        ),
+                    )),
+                },
+                Err(e) => diagnostics.push(io_diag(&name, format!("cannot read: {e}"))),
+            }
+        }
+    }
+    (sources, diagnostics)
+}
+
+fn io_diag(file: &str, message: String) -> Diagnostic {
+    Diagnostic {
+        kind: DiagnosticKind::Io,
+        file: file.to_string(),
+        line: 0,
+        column: 0,
+        rule: None,
+        message,
+        help: None,
+        source_line: None,
+    }
+}
+
+fn rule_files(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    if !path.is_dir() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() && e.path().extension() == Some("toml".as_ref()) => {
+                files.push(e.into_path())
+            }
+            Ok(_) => {}
+            Err(e) => diagnostics.push(io_diag(
+                &e.path().unwrap_or(path).display().to_string(),
+                format!("cannot read: {e}"),
+            )),
+        }
+    }
+    files
+}
