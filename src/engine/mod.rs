@@ -17,6 +17,8 @@
 //! - Stripping runs to a fixed point: after a pass that removed something
 //!   the clean text is scanned again, so that `strip(strip(x)) == strip(x)`.
 //!   A pass that removes nothing ends the loop (at most [`MAX_PASSES`]).
+//!   A publisher resolved from the text (signatures) is resolved again on
+//!   every pass; the record reports the resolution of the original.
 
 mod layout;
 mod tidy;
@@ -267,8 +269,15 @@ impl Stripper {
     pub fn strip_with(&self, doc: &Document<'_>, scratch: &mut Scratch) -> Stripped {
         let original = doc.text;
         self.scan(original, &mut scratch.matches);
-        let publisher = self.resolve(doc, &scratch.matches);
-        let publisher_pack = publisher.id.as_deref().and_then(|id| self.pack_index(id));
+        let publisher = self.resolve(doc, original, &scratch.matches);
+        let mut publisher_pack = publisher.id.as_deref().and_then(|id| self.pack_index(id));
+        // A publisher found from the text itself is decided again on every
+        // pass, so that the fixed point is also a fixed point of resolution
+        // (stripping the clean text resolves it the same way).
+        let from_text = matches!(
+            publisher.resolved_by,
+            Resolution::Signature | Resolution::Unknown
+        );
         let mut removed: Vec<Removed> = Vec::new();
         let mut attribution = Attribution::default();
         let mut current: Cow<'_, str> = Cow::Borrowed(original);
@@ -276,6 +285,13 @@ impl Stripper {
         for pass in 0..MAX_PASSES {
             if pass > 0 {
                 self.scan(&current, &mut scratch.matches);
+                if from_text {
+                    publisher_pack = self
+                        .resolve(doc, &current, &scratch.matches)
+                        .id
+                        .as_deref()
+                        .and_then(|id| self.pack_index(id));
+                }
             }
             self.candidates(
                 &current,
@@ -338,7 +354,12 @@ impl Stripper {
     }
 
     /// Decides the publisher: explicit, then URL domain, then signatures.
-    fn resolve(&self, doc: &Document<'_>, matches: &[(u32, usize, usize)]) -> PublisherInfo {
+    fn resolve(
+        &self,
+        doc: &Document<'_>,
+        text: &str,
+        matches: &[(u32, usize, usize)],
+    ) -> PublisherInfo {
         if let Some(p) = doc.publisher.filter(|p| !p.trim().is_empty()) {
             return PublisherInfo {
                 id: Some(p.trim().to_string()),
@@ -368,7 +389,7 @@ impl Stripper {
             for u in self.uses(pattern) {
                 if let Use::Signature { pack, signature } = *u {
                     let sig = &self.rules.packs()[pack as usize].signatures[signature as usize];
-                    if self.case_fold && doc.text[start..end] != **sig {
+                    if self.case_fold && text[start..end] != **sig {
                         continue;
                     }
                     if !seen.contains(&(pack, signature)) {
@@ -605,7 +626,8 @@ fn confirm(
         }
         Removal::Block { end: closing } => {
             let max = r.effective_max_len().unwrap_or(usize::MAX);
-            let window_end = floor_boundary(text, start.saturating_add(max).min(text.len()));
+            let window_end =
+                floor_boundary(text, start.saturating_add(max).min(text.len())).max(end);
             let window = &text[end..window_end];
             let found = if r.case_insensitive {
                 find_ascii_ci(window.as_bytes(), closing.as_bytes())

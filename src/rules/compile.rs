@@ -78,8 +78,26 @@ pub(super) fn compile(sources: &[Source]) -> Result<RuleSet, LoadError> {
             text: &source.text,
             diagnostics: Vec::new(),
         };
-        if let Some((pack, file_rules)) = compile_file(&mut ctx) {
-            let pack_index = packs.len();
+        let (pack, file_rules) = compile_file(&mut ctx);
+        for (rule, id, at) in file_rules {
+            if let Some(first) = rule_ids.get(&id) {
+                let msg = format!("rule id `{id}` is already used in {first}");
+                ctx.push_help(
+                    K::DuplicateId,
+                    at,
+                    Some(&id),
+                    msg,
+                    "rule ids are global: prefix them with the pack id",
+                );
+                continue;
+            }
+            rule_ids.insert(id, source.name.clone());
+            if let (Some(mut rule), true) = (rule, pack.is_some()) {
+                rule.pack = packs.len();
+                rules.push(rule);
+            }
+        }
+        if let Some(pack) = pack {
             if let Some(first) = pack_ids.get(&pack.id.0) {
                 let msg = format!("pack id `{}` is already used by {first}", pack.id.0);
                 ctx.push_help(
@@ -92,22 +110,6 @@ pub(super) fn compile(sources: &[Source]) -> Result<RuleSet, LoadError> {
             } else {
                 pack_ids.insert(pack.id.0.clone(), source.name.clone());
             }
-            for (mut rule, at) in file_rules {
-                if let Some(first) = rule_ids.get(&rule.id) {
-                    let msg = format!("rule id `{}` is already used in {first}", rule.id);
-                    ctx.push_help(
-                        K::DuplicateId,
-                        at,
-                        Some(&rule.id),
-                        msg,
-                        "rule ids are global: prefix them with the pack id",
-                    );
-                    continue;
-                }
-                rule_ids.insert(rule.id.clone(), source.name.clone());
-                rule.pack = pack_index;
-                rules.push(rule);
-            }
             packs.push(Pack {
                 id: pack.id.0,
                 name: pack.name,
@@ -118,6 +120,7 @@ pub(super) fn compile(sources: &[Source]) -> Result<RuleSet, LoadError> {
                 file_sha256: hex(&Sha256::digest(source.text.as_bytes())),
             });
         }
+        ctx.diagnostics.sort_by_key(|d| (d.line, d.column));
         diagnostics.append(&mut ctx.diagnostics);
     }
     if !diagnostics.is_empty() {
@@ -139,14 +142,17 @@ struct PackHead {
     signatures: Vec<String>,
 }
 
-fn compile_file(ctx: &mut Ctx<'_>) -> Option<(PackHead, Vec<(Rule, usize)>)> {
+/// A rule's id and position, and the rule when it is valid.
+type FileRule = (Option<Rule>, String, usize);
+
+fn compile_file(ctx: &mut Ctx<'_>) -> (Option<PackHead>, Vec<FileRule>) {
     let text = ctx.text;
     let root = match DeTable::parse(text) {
         Ok(root) => root,
         Err(e) => {
             let at = e.span().map_or(0, |s| s.start);
             ctx.push(K::Syntax, at, None, e.message().trim().to_string());
-            return None;
+            return (None, Vec::new());
         }
     };
     let mut pack_value = None;
@@ -175,43 +181,121 @@ fn compile_file(ctx: &mut Ctx<'_>) -> Option<(PackHead, Vec<(Rule, usize)>)> {
             }
         }
     }
-    let Some(pack_value) = pack_value else {
-        ctx.push_help(
-            K::InvalidValue,
-            0,
-            None,
-            "missing [pack] table",
-            "start the file with [pack] and its id and scope",
-        );
-        return None;
-    };
-    let pack_at = pack_value.span().start;
-    let raw_pack = match RawPack::deserialize(ValueDeserializer::from(pack_value)) {
-        Ok(p) => p,
-        Err(e) => {
-            ctx.serde_error(&e, pack_at, None);
-            return None;
+    let head = match pack_value {
+        None => {
+            ctx.push_help(
+                K::InvalidValue,
+                0,
+                None,
+                "missing [pack] table",
+                "start the file with [pack] and its id and scope",
+            );
+            None
+        }
+        Some(value) => {
+            let at = value.span().start;
+            let value = drop_unknown_keys(ctx, value, PACK_KEYS, None);
+            match RawPack::deserialize(ValueDeserializer::from(value)) {
+                Ok(raw) => compile_pack(ctx, raw),
+                Err(e) => {
+                    ctx.serde_error(&e, at, None);
+                    None
+                }
+            }
         }
     };
-    let head = compile_pack(ctx, raw_pack)?;
     let mut rules = Vec::new();
     for value in rule_values {
         let at = value.span().start;
-        let id_hint = value
-            .get_ref()
-            .get("id")
-            .and_then(|v| v.get_ref().as_str())
-            .map(str::to_string);
-        match RawRule::deserialize(ValueDeserializer::from(value)) {
-            Ok(raw) => {
-                if let Some(rule) = compile_rule(ctx, raw) {
-                    rules.push(rule);
-                }
+        let id = value.get_ref().get("id").and_then(|v| {
+            v.get_ref()
+                .as_str()
+                .map(|s| (s.to_string(), v.span().start))
+        });
+        let value = drop_unknown_keys(ctx, value, RULE_KEYS, id.as_ref().map(|(s, _)| s.as_str()));
+        let rule = match RawRule::deserialize(ValueDeserializer::from(value)) {
+            Ok(raw) => compile_rule(ctx, raw),
+            Err(e) => {
+                ctx.serde_error(&e, at, id.as_ref().map(|(s, _)| s.as_str()));
+                None
             }
-            Err(e) => ctx.serde_error(&e, at, id_hint.as_deref()),
+        };
+        if let Some((id, id_at)) = id {
+            rules.push((rule, id, id_at));
         }
     }
-    Some((head, rules))
+    (head, rules)
+}
+
+/// Keys a `[pack]` table may have.
+const PACK_KEYS: &[&str] = &[
+    "id",
+    "scope",
+    "name",
+    "description",
+    "domains",
+    "signatures",
+];
+
+/// Keys a `[[rules]]` entry may have.
+const RULE_KEYS: &[&str] = &[
+    "id",
+    "category",
+    "anchor",
+    "anchors",
+    "remove",
+    "where",
+    "unit",
+    "case-insensitive",
+    "regex",
+    "end",
+    "max-len",
+    "in-first",
+    "in-last",
+    "whole-lines",
+    "description",
+    "strip",
+    "keep",
+];
+
+/// Reports every key of a table that the format does not know (with the
+/// closest known key as a hint) and returns the table without them, so the
+/// rest of it is still checked.
+fn drop_unknown_keys<'i>(
+    ctx: &mut Ctx<'_>,
+    value: Spanned<DeValue<'i>>,
+    known: &[&str],
+    rule: Option<&str>,
+) -> Spanned<DeValue<'i>> {
+    let span = value.span();
+    let DeValue::Table(table) = value.into_inner() else {
+        unreachable!("callers pass tables")
+    };
+    let mut kept = DeTable::new();
+    for (key, v) in table {
+        let name: &str = key.get_ref();
+        if known.contains(&name) {
+            kept.insert(key, v);
+            continue;
+        }
+        let closest = known
+            .iter()
+            .map(|k| (strsim::levenshtein(k, name), *k))
+            .min()
+            .filter(|(d, _)| *d <= 2);
+        let help = match closest {
+            Some((_, k)) => format!("did you mean `{k}`?"),
+            None => format!("known keys: {}", known.join(", ")),
+        };
+        ctx.push_help(
+            K::UnknownKey,
+            key.span().start,
+            rule,
+            format!("unknown key `{name}`"),
+            help,
+        );
+    }
+    Spanned::new(span, DeValue::Table(kept))
 }
 
 fn is_valid_id(id: &str) -> bool {
@@ -358,7 +442,7 @@ enum RemovalKind {
     ToEnd,
 }
 
-fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<(Rule, usize)> {
+fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
     let id = raw.id.get_ref().clone();
     let id_at = raw.id.span().start;
     let r = id.as_str();
@@ -512,12 +596,11 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<(Rule, usize)> {
         {
             Ok(re) => Some(re),
             Err(e) => {
-                // Point inside the string: past the opening quote(s).
                 ctx.push_help(
                     K::BadRegex,
-                    src.span().start,
+                    string_content_start(ctx.text, src.span().start),
                     Some(r),
-                    format!("regex does not compile: {}", one_line(&e.to_string())),
+                    format!("regex does not compile: {}", regex_problem(&e)),
                     "regex syntax is Rust's `regex` crate; escape literal ( ) [ ] . ? * + with \\",
                 );
                 None
@@ -529,15 +612,15 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<(Rule, usize)> {
     let in_last = positive(ctx, &raw.in_last, r, "in-last");
     if raw.strip.is_empty() || raw.keep.is_empty() {
         let missing = match (raw.strip.is_empty(), raw.keep.is_empty()) {
-            (true, true) => "strip and keep examples",
-            (true, false) => "a strip example",
-            _ => "a keep example",
+            (true, true) => "no strip and no keep examples",
+            (true, false) => "no strip example",
+            _ => "no keep example",
         };
         ctx.push_help(
             K::MissingExamples,
             id_at,
             Some(r),
-            format!("rule has no {missing}"),
+            format!("rule has {missing}"),
             "add `strip = [\"text the rule removes\"]` and `keep = [\"body text it must leave\"]`",
         );
     }
@@ -573,11 +656,38 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<(Rule, usize)> {
         strip,
         keep: raw.keep,
     };
-    Some((rule, id_at))
+    Some(rule)
 }
 
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+/// The offset of a TOML string's first character, past its opening quote(s)
+/// and, for a multi-line string, the line break that may follow them.
+fn string_content_start(text: &str, at: usize) -> usize {
+    let rest = &text[at.min(text.len())..];
+    for quote in ["\"\"\"", "'''"] {
+        if let Some(after) = rest.strip_prefix(quote) {
+            let skip = if after.starts_with("\r\n") {
+                2
+            } else {
+                usize::from(after.starts_with('\n'))
+            };
+            return at + 3 + skip;
+        }
+    }
+    if rest.starts_with(['"', '\'']) {
+        at + 1
+    } else {
+        at
+    }
+}
+
+/// The gist of a regex error: the `error: …` line of a syntax error, or the
+/// whole message folded onto one line.
+fn regex_problem(e: &regex::Error) -> String {
+    let text = e.to_string();
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map(str::to_string)
+        .unwrap_or_else(|| text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Lowercase hex of a byte string.

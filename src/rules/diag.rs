@@ -108,7 +108,10 @@ fn locate(text: &str, at: usize) -> (usize, usize, String) {
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
     let line = text[..line_start].bytes().filter(|&b| b == b'\n').count() + 1;
-    let column = text[line_start..at].chars().count() + 1;
+    // A byte-order mark and the `\r` of a CRLF line break are not columns.
+    let before = text[line_start..at].trim_start_matches('\u{feff}');
+    let before = before.strip_suffix('\r').unwrap_or(before);
+    let column = before.chars().count() + 1;
     let source = text[line_start..line_end]
         .trim_end_matches('\r')
         .to_string();
@@ -150,7 +153,8 @@ impl fmt::Display for Diagnostic {
 /// Every problem found while loading a set of rule files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadError {
-    /// The problems, in file order then position order.
+    /// The problems: files that could not be read first, then each rule
+    /// file's problems in position order.
     pub diagnostics: Vec<Diagnostic>,
 }
 
