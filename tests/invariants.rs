@@ -234,7 +234,6 @@ proptest! {
             doc.publisher = Some("pub");
         }
         let once = stripper.strip(&doc);
-        if std::env::var("DBG").is_ok() { eprintln!("EDITS {} {}", once.record.edits.len(), once.record.edits.iter().filter(|e| e.rule == "chaff.tidy").count()); }
         check_record(&text, &once.clean, &once.record)?;
 
         let mut again_doc = Document::new("d", &once.clean);
