@@ -709,15 +709,20 @@ fn merge(candidates: &mut Vec<Candidate>) -> Vec<Candidate> {
 }
 
 /// Removes sorted, disjoint `spans` from `text`; returns the new text and the
-/// junctions (offsets in the new text where something was removed).
-fn apply(text: &str, spans: impl Iterator<Item = (usize, usize)>) -> (String, Vec<usize>) {
+/// junctions (the points in the new text where something was removed).
+fn apply(text: &str, spans: impl Iterator<Item = (usize, usize)>) -> (String, Vec<tidy::Junction>) {
     let mut out = String::with_capacity(text.len());
-    let mut junctions = Vec::new();
+    let mut junctions: Vec<tidy::Junction> = Vec::new();
     let mut pos = 0;
     for (s, e) in spans {
         out.push_str(&text[pos..s]);
-        if junctions.last() != Some(&out.len()) {
-            junctions.push(out.len());
+        let removed_break = text.as_bytes()[e - 1] == b'\n';
+        match junctions.last_mut() {
+            Some(last) if last.at == out.len() => last.removed_break = removed_break,
+            _ => junctions.push(tidy::Junction {
+                at: out.len(),
+                removed_break,
+            }),
         }
         pos = e;
     }

@@ -5,7 +5,8 @@
 //! junction:
 //! - spaces and tabs on both sides fold to one space, or to none at the start
 //!   or end of a line or before `. , ; : ! ? ) ] }`;
-//! - a run of line breaks keeps the longer of the two separators around it
+//! - a run of line breaks keeps the longer of the two separators around it,
+//!   counting a removed line's own line break with the separator after it
 //!   (so a removed paragraph leaves one paragraph break, a removed line one
 //!   line break); at the start of the document none is kept, at the end one
 //!   if the original ended with a line break, else none.
@@ -41,15 +42,24 @@ fn break_after(text: &[u8], start: usize) -> usize {
     }
 }
 
+/// A point where a removal closed up the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Junction {
+    /// Offset in the new text.
+    pub at: usize,
+    /// Whether the removed text ended with a line break.
+    pub removed_break: bool,
+}
+
 /// Spans (in `text`'s offsets, sorted, disjoint) to remove around the
-/// `junctions` (sorted offsets in `text`).
-pub fn spans(text: &str, junctions: &[usize], ends_with_break: bool) -> Vec<(usize, usize)> {
+/// `junctions` (sorted by offset).
+pub fn spans(text: &str, junctions: &[Junction], ends_with_break: bool) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut covered_to = 0; // junctions inside an already handled break run are skipped
     let mut i = 0;
     while i < junctions.len() {
-        let p = junctions[i];
+        let p = junctions[i].at;
         // Spaces and tabs.
         let mut sb = 0;
         while p > sb && is_space(bytes[p - sb - 1]) {
@@ -93,7 +103,7 @@ pub fn spans(text: &str, junctions: &[usize], ends_with_break: bool) -> Vec<(usi
             }
             before_units.reverse();
             // Junctions inside this run.
-            let mut last = p;
+            let mut last = junctions[i];
             let mut after_units = Vec::new();
             let mut re = p;
             loop {
@@ -103,14 +113,15 @@ pub fn spans(text: &str, junctions: &[usize], ends_with_break: bool) -> Vec<(usi
                 }
                 after_units.push((re, re + n));
                 re += n;
-                while i + 1 < junctions.len() && junctions[i + 1] <= re {
+                while i + 1 < junctions.len() && junctions[i + 1].at <= re {
                     i += 1;
                     last = junctions[i];
                 }
             }
             let a = before_units.len();
-            let b = after_units.iter().filter(|&&(s, _)| s >= last).count();
-            let total = a + after_units.len();
+            let b = after_units.iter().filter(|&&(s, _)| s >= last.at).count()
+                + usize::from(last.removed_break);
+            let total = before_units.len() + after_units.len();
             let target = if rs == 0 {
                 0
             } else if re == bytes.len() {
@@ -154,10 +165,16 @@ pub fn spans(text: &str, junctions: &[usize], ends_with_break: bool) -> Vec<(usi
 mod tests {
     use super::*;
 
-    fn apply(text: &str, junctions: &[usize], ends: bool) -> String {
+    /// Applies the tidy-up at `junctions` (offsets where a line, with its
+    /// break, was removed when `removed_break`).
+    fn tidy(text: &str, junctions: &[usize], removed_break: bool, ends: bool) -> String {
+        let junctions: Vec<Junction> = junctions
+            .iter()
+            .map(|&at| Junction { at, removed_break })
+            .collect();
         let mut out = String::new();
         let mut pos = 0;
-        for (s, e) in spans(text, junctions, ends) {
+        for (s, e) in spans(text, &junctions, ends) {
             out.push_str(&text[pos..s]);
             pos = e;
         }
@@ -167,47 +184,51 @@ mod tests {
 
     #[test]
     fn space_before_punctuation_goes() {
-        assert_eq!(apply("a statement .", &[11], false), "a statement.");
+        assert_eq!(tidy("a statement .", &[11], false, false), "a statement.");
     }
 
     #[test]
     fn doubled_space_folds() {
-        assert_eq!(apply("a  b", &[2], false), "a b");
-        assert_eq!(apply("a \t b", &[2], false), "a b");
+        assert_eq!(tidy("a  b", &[2], false, false), "a b");
+        assert_eq!(tidy("a \t b", &[2], false, false), "a b");
     }
 
     #[test]
     fn space_at_line_end_goes() {
         assert_eq!(
-            apply("shows both. \nNext", &[12], false),
+            tidy("shows both. \nNext", &[12], false, false),
             "shows both.\nNext"
         );
-        assert_eq!(apply("shows both. ", &[12], false), "shows both.");
+        assert_eq!(tidy("shows both. ", &[12], false, false), "shows both.");
     }
 
     #[test]
     fn removed_paragraph_leaves_one_paragraph_break() {
         // "P\n\nCAP\n\nQ" with "CAP\n" removed.
-        assert_eq!(apply("P\n\n\nQ", &[3], false), "P\n\nQ");
+        assert_eq!(tidy("P\n\n\nQ", &[3], true, false), "P\n\nQ");
         // Two captions removed, one blank line between them.
-        assert_eq!(apply("P\n\n\n\nQ", &[3, 4], false), "P\n\nQ");
+        assert_eq!(tidy("P\n\n\n\nQ", &[3, 4], true, false), "P\n\nQ");
+        // "a\nCAP\n\nb": the paragraph break after the caption stays.
+        assert_eq!(tidy("a\n\nb", &[2], true, false), "a\n\nb");
     }
 
     #[test]
     fn removed_line_leaves_one_line_break() {
-        assert_eq!(apply("a\nb", &[2], false), "a\nb");
-        assert_eq!(apply("a\r\n\r\nb", &[3], false), "a\r\n\r\nb");
+        assert_eq!(tidy("a\nb", &[2], true, false), "a\nb");
+        assert_eq!(tidy("a\r\n\r\nb", &[3], true, false), "a\r\n\r\nb");
+        // A line emptied by an inline removal goes.
+        assert_eq!(tidy("a\n\nb", &[2], false, false), "a\nb");
     }
 
     #[test]
     fn breaks_at_document_ends() {
-        assert_eq!(apply("\n\nP", &[0], false), "P");
-        assert_eq!(apply("P\n\n\n", &[4], false), "P");
-        assert_eq!(apply("P\n\n\n", &[4], true), "P\n");
+        assert_eq!(tidy("\n\nP", &[0], true, false), "P");
+        assert_eq!(tidy("P\n\n\n", &[4], true, false), "P");
+        assert_eq!(tidy("P\n\n\n", &[4], true, true), "P\n");
     }
 
     #[test]
     fn untouched_away_from_junctions() {
-        assert_eq!(apply("a  b\n\n\nc", &[], false), "a  b\n\n\nc");
+        assert_eq!(tidy("a  b\n\n\nc", &[], false, false), "a  b\n\n\nc");
     }
 }

@@ -24,3 +24,39 @@ pub const BUILTIN_RULES: &[(&str, &str)] = &[
     pack!("publishers/moscow-times.toml"),
     pack!("publishers/presstv.toml"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::BUILTIN_RULES;
+    use std::path::Path;
+
+    #[test]
+    fn every_rule_file_in_the_folder_is_built_in() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut on_disk: Vec<String> = walkdir::WalkDir::new(root.join("rules"))
+            .sort_by_file_name()
+            .into_iter()
+            .map(|e| e.expect("readable rules folder"))
+            .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+            .map(|e| {
+                let rel = e.path().strip_prefix(root).expect("under the crate");
+                rel.to_string_lossy().replace('\\', "/")
+            })
+            .collect();
+        on_disk.sort();
+        let mut listed: Vec<String> = BUILTIN_RULES.iter().map(|(n, _)| n.to_string()).collect();
+        listed.sort();
+        assert_eq!(
+            listed, on_disk,
+            "list every rules/**/*.toml in BUILTIN_RULES"
+        );
+    }
+
+    #[test]
+    fn built_in_rules_load_and_pass_their_examples() {
+        let set = crate::RuleSet::builtin();
+        assert!(set.rules().len() >= 15);
+        let report = crate::selftest::run(&set);
+        assert!(report.passed(), "{:#?}", report.failures);
+    }
+}
