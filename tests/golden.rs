@@ -97,9 +97,16 @@ fn first_difference(want: &str, got: &str) -> String {
 fn every_record_rebuilds_its_original() {
     for (name, text) in corpus() {
         let out = strip(&name, &text);
-        assert_eq!(restore(&out.clean, &out.record).as_deref(), Ok(text.as_str()), "{name}");
+        assert_eq!(
+            restore(&out.clean, &out.record).as_deref(),
+            Ok(text.as_str()),
+            "{name}"
+        );
         let again = strip(&name, &out.clean);
-        assert_eq!(again.clean, out.clean, "{name}: stripping twice changes nothing");
+        assert_eq!(
+            again.clean, out.clean,
+            "{name}: stripping twice changes nothing"
+        );
     }
 }
 
@@ -146,7 +153,10 @@ fn asharq_al_awsat_loses_its_two_captions() {
         &["(AFP)", "in a still image from handout video"],
         &[],
     );
-    assert_eq!(rules_fired(&out.record), ["caption.agency-tag", "caption.video-still"]);
+    assert_eq!(
+        rules_fired(&out.record),
+        ["caption.agency-tag", "caption.video-still"]
+    );
     assert_eq!(out.record.attribution.agencies, ["AFP"]);
     assert!(out.clean.starts_with(
         "Putin Tells French President the West Must Stop Supplying Weapons to Ukraine\n\nSpeaking"
@@ -184,7 +194,10 @@ fn bbc_loses_published_stamp_and_external_markers() {
         &["- Published"],
         &[
             ("a Kremlin statement, external.", "a Kremlin statement."),
-            ("Élysée Palace, external, Mr Macron", "Élysée Palace, Mr Macron"),
+            (
+                "Élysée Palace, external, Mr Macron",
+                "Élysée Palace, Mr Macron",
+            ),
         ],
     );
     assert!(!out.clean.contains("external"));
@@ -201,7 +214,13 @@ fn moscow_times_loses_its_reader_appeal() {
     assert_eq!(out.clean, text[..start].trim_end());
     assert_eq!(rules_fired(&out.record), ["moscow-times.reader-appeal"]);
     assert_eq!(out.record.publisher.id.as_deref(), Some("moscow-times"));
-    let appeal = &out.record.edits.iter().find(|e| e.rule != "chaff.tidy").unwrap().text;
+    let appeal = &out
+        .record
+        .edits
+        .iter()
+        .find(|e| e.rule != "chaff.tidy")
+        .unwrap()
+        .text;
     assert!(appeal.starts_with("A Message from The Moscow Times:"));
     assert!(appeal.ends_with("Remind me later."));
 }
@@ -221,7 +240,10 @@ fn infobae_loses_its_three_captions_and_keeps_their_credits() {
     );
     let a = &out.record.attribution;
     assert_eq!(a.agencies, ["Sputnik", "REUTERS"]);
-    assert_eq!(a.photographers, ["Mikhail Klimentyev", "Alexander Ermochenko"]);
+    assert_eq!(
+        a.photographers,
+        ["Mikhail Klimentyev", "Alexander Ermochenko"]
+    );
     assert_eq!(a.via, ["Sputnik/Mikhail Klimentyev/Kremlin via REUTERS"]);
     let credit = out
         .record

@@ -47,20 +47,32 @@ fn the_schema_rejects_broken_records() {
     let good = corpus_records().remove(4);
     let breakages: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
         ("unknown field", Box::new(|r| r["extra"] = json!(1))),
-        ("wrong version", Box::new(|r| r["schema_version"] = json!(2))),
+        (
+            "wrong version",
+            Box::new(|r| r["schema_version"] = json!(2)),
+        ),
         (
             "missing hash",
             Box::new(|r| {
                 r.as_object_mut().unwrap().remove("input_sha256");
             }),
         ),
-        ("bad digest", Box::new(|r| r["rules_digest"] = json!("md5:x"))),
+        (
+            "bad digest",
+            Box::new(|r| r["rules_digest"] = json!("md5:x")),
+        ),
         (
             "bad resolution",
             Box::new(|r| r["publisher"]["resolved_by"] = json!("guess")),
         ),
-        ("negative offset", Box::new(|r| r["edits"][0]["start"] = json!(-1))),
-        ("empty edit", Box::new(|r| r["edits"][0]["text"] = json!(""))),
+        (
+            "negative offset",
+            Box::new(|r| r["edits"][0]["start"] = json!(-1)),
+        ),
+        (
+            "empty edit",
+            Box::new(|r| r["edits"][0]["text"] = json!("")),
+        ),
     ];
     assert!(v.is_valid(&good));
     for (what, breakage) in breakages {
