@@ -25,6 +25,9 @@ pub const EXIT_USAGE: i32 = 2;
 /// documents, whatever the corpus size.
 const CHUNK: usize = 256;
 
+/// Name of the provenance file in the output folder.
+const PROVENANCE_FILE: &str = "provenance.jsonl";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "chaff",
@@ -132,8 +135,14 @@ where
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<io::Error>()
-        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    let kind = match e.downcast_ref::<io::Error>() {
+        Some(e) => Some(e.kind()),
+        // `rules --json` writes through serde_json, which wraps the I/O error.
+        None => e
+            .downcast_ref::<serde_json::Error>()
+            .and_then(serde_json::Error::io_error_kind),
+    };
+    kind == Some(io::ErrorKind::BrokenPipe)
 }
 
 /// Loads the rule set the arguments ask for, or prints every problem.
@@ -293,6 +302,27 @@ fn discover(paths: &[PathBuf], hidden: bool, failures: &mut Vec<String>) -> Vec<
             }
         }
     }
+    // Inputs with the same relative path would race for one output file, and
+    // the provenance file's name is taken: keep the first, report the others.
+    let mut taken = std::collections::HashMap::from([(
+        PathBuf::from(PROVENANCE_FILE),
+        "the provenance file".to_string(),
+    )]);
+    inputs.retain(|input| match taken.entry(input.rel.clone()) {
+        std::collections::hash_map::Entry::Occupied(e) => {
+            failures.push(format!(
+                "{}: output path {} is already used by {}; skipped",
+                input.path.display(),
+                input.rel.display(),
+                e.get()
+            ));
+            false
+        }
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(input.path.display().to_string());
+            true
+        }
+    });
     inputs
 }
 
@@ -301,10 +331,13 @@ fn discover(paths: &[PathBuf], hidden: bool, failures: &mut Vec<String>) -> Vec<
 fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".chaff-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".chaff-").suffix(".tmp");
+    // tempfile creates owner-only (0o600) files; outputs should get the mode
+    // any new file gets (0o666 less the umask), as with `File::create`.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_data()?;
     tmp.persist(path).map_err(|e| e.error)?;
@@ -367,6 +400,9 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         .build()?;
     let mut failures = Vec::new();
     let inputs = discover(&args.paths, args.hidden, &mut failures);
+    for message in &failures {
+        writeln!(err, "chaff: {message}")?;
+    }
     let out_dir = args.out.as_path();
     std::fs::create_dir_all(out_dir)?;
     let mut provenance = Vec::new();
@@ -395,7 +431,7 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
             }
         }
     }
-    write_atomic(&out_dir.join("provenance.jsonl"), &provenance)?;
+    write_atomic(&out_dir.join(PROVENANCE_FILE), &provenance)?;
     if !args.quiet {
         writeln!(
             out,

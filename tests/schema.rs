@@ -45,7 +45,8 @@ fn every_corpus_record_validates() {
 fn the_schema_rejects_broken_records() {
     let v = validator();
     let good = corpus_records().remove(4);
-    let breakages: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Breakage = Box<dyn Fn(&mut Value)>;
+    let breakages: Vec<(&str, Breakage)> = vec![
         ("unknown field", Box::new(|r| r["extra"] = json!(1))),
         (
             "wrong version",

@@ -1,0 +1,799 @@
+//! The command line, as a specification: each test names one behaviour of
+//! `chaff strip`, `chaff test` or `chaff rules` and pins it.
+//!
+//! Most tests call `chaff::cli::run` in-process; the ones about the process
+//! itself (exit status, which stream gets what, a closed pipe) run the built
+//! binary.
+
+use chaff::Record;
+use chaff::provenance::{Resolution, SCHEMA_VERSION};
+use std::ffi::{OsStr, OsString};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use tempfile::TempDir;
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
+const BIN: &str = env!("CARGO_BIN_EXE_chaff");
+
+/// What one in-process run of `chaff` did.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `chaff ARGS...` in-process.
+fn chaff(args: &[&dyn AsRef<OsStr>]) -> Run {
+    let argv: Vec<OsString> = std::iter::once(OsString::from("chaff"))
+        .chain(args.iter().map(|a| a.as_ref().to_os_string()))
+        .collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = chaff::cli::run(argv, &mut out, &mut err);
+    Run {
+        code,
+        stdout: String::from_utf8(out).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(err).expect("stderr is UTF-8"),
+    }
+}
+
+fn scratch() -> TempDir {
+    tempfile::tempdir().expect("scratch folder")
+}
+
+/// The bundled articles (`corpus/*.txt`), sorted by name.
+fn corpus_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(CORPUS)
+        .expect("corpus folder")
+        .map(|e| e.expect("corpus entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 5, "the five bundled articles");
+    files
+}
+
+/// A copy of the bundled articles in `dir/corpus`, so that nothing else in
+/// the corpus folder becomes an input; returns the folder.
+fn corpus_copy(dir: &Path) -> PathBuf {
+    let copy = dir.join("corpus");
+    for file in corpus_files() {
+        write(
+            &copy.join(file_name(&file)),
+            fs::read(&file).expect("article"),
+        );
+    }
+    copy
+}
+
+/// The bundled article whose name starts with `prefix`.
+fn corpus_file(prefix: &str) -> PathBuf {
+    corpus_files()
+        .into_iter()
+        .find(|p| file_name(p).starts_with(prefix))
+        .expect("article exists")
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .expect("has a name")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Every file under `dir`, as sorted `/`-separated relative paths.
+fn tree(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) {
+        for entry in fs::read_dir(dir).expect("readable folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(root, &path, found);
+            } else {
+                let rel = path.strip_prefix(root).expect("under root");
+                found.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(dir, dir, &mut found);
+    found.sort();
+    found
+}
+
+/// The records of `out/provenance.jsonl`, in file order.
+fn records(out: &Path) -> Vec<Record> {
+    let text = fs::read_to_string(out.join("provenance.jsonl")).expect("provenance file");
+    text.lines()
+        .map(|line| serde_json::from_str(line).expect("each line is one record"))
+        .collect()
+}
+
+fn ids(records: &[Record]) -> Vec<&str> {
+    records.iter().map(|r| r.id.as_str()).collect()
+}
+
+fn write(path: &Path, bytes: impl AsRef<[u8]>) {
+    fs::create_dir_all(path.parent().expect("has a parent")).expect("create folder");
+    fs::write(path, bytes).expect("write input");
+}
+
+/// Sets `path` to mode 000 and says whether that stopped this process from
+/// reading it (it does not for root).
+#[cfg(unix)]
+fn lock(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o000)).expect("chmod 000");
+    if path.is_dir() {
+        fs::read_dir(path).is_err()
+    } else {
+        fs::read(path).is_err()
+    }
+}
+
+#[cfg(unix)]
+fn unlock(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod back");
+}
+
+// --- strip: outputs and provenance -------------------------------------------
+
+#[test]
+fn strip_writes_one_clean_file_per_input_and_one_provenance_record_each_in_sorted_order() {
+    let tmp = scratch();
+    let corpus = corpus_copy(tmp.path());
+    let out = tmp.path().join("out");
+    let run = chaff(&[&"strip", &corpus, &"--out", &out]);
+
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stderr, "");
+    let mut inputs: Vec<PathBuf> = fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    inputs.sort();
+    let mut expected: Vec<String> = inputs.iter().map(|p| file_name(p)).collect();
+    expected.push("provenance.jsonl".into());
+    expected.sort();
+    assert_eq!(tree(&out), expected, "one output per input, same names");
+
+    let records = records(&out);
+    assert_eq!(records.len(), inputs.len(), "one record per document");
+    let mut edits = 0;
+    for (input, record) in inputs.iter().zip(&records) {
+        let name = file_name(input);
+        assert_eq!(record.id, name, "id is the path relative to the folder");
+        assert_eq!(record.source.as_deref(), Some(&*input.to_string_lossy()));
+        assert_eq!(record.schema_version, SCHEMA_VERSION);
+        let original = fs::read(input).expect("input");
+        let clean = fs::read_to_string(out.join(&name)).expect("clean output");
+        let rebuilt = chaff::restore(&clean, record).expect("record restores its document");
+        assert_eq!(rebuilt.as_bytes(), original, "{name} rebuilt byte for byte");
+        edits += record.edits.len();
+    }
+    assert!(edits > 0, "the corpus has boilerplate to strip");
+}
+
+#[test]
+fn strip_prints_a_one_line_summary_and_quiet_prints_nothing() {
+    let tmp = scratch();
+    let corpus = corpus_copy(tmp.path());
+    let out = tmp.path().join("out");
+    let run = chaff(&[&"strip", &corpus, &"--out", &out]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout.lines().count(), 1, "{:?}", run.stdout);
+    assert!(run.stdout.starts_with("stripped 5 documents into "));
+    assert!(run.stdout.contains(&*out.to_string_lossy()));
+    assert!(
+        run.stdout.trim_end().ends_with("0 failed"),
+        "{:?}",
+        run.stdout
+    );
+
+    let quiet = chaff(&[&"strip", &corpus, &"--out", &out, &"--quiet"]);
+    assert_eq!((quiet.code, quiet.stdout.as_str()), (0, ""));
+    assert_eq!(quiet.stderr, "");
+}
+
+#[test]
+fn strip_output_does_not_depend_on_the_number_of_jobs() {
+    // Twenty files in nested folders, so the workers really do share them.
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    for copy in 0..4 {
+        for file in corpus_files() {
+            let name = file_name(&file);
+            let bytes = fs::read(&file).expect("article");
+            write(
+                &input.join(format!("batch{copy}/part{}/{name}", copy % 3)),
+                bytes,
+            );
+        }
+    }
+    let one = tmp.path().join("one");
+    let four = tmp.path().join("four");
+    assert_eq!(
+        chaff(&[&"strip", &input, &"-o", &one, &"--jobs", &"1"]).code,
+        0
+    );
+    assert_eq!(
+        chaff(&[&"strip", &input, &"-o", &four, &"--jobs", &"4"]).code,
+        0
+    );
+
+    let files = tree(&one);
+    assert_eq!(files.len(), 21, "twenty documents and the provenance file");
+    assert_eq!(tree(&four), files);
+    for rel in &files {
+        let a = fs::read(one.join(rel)).expect("jobs 1 output");
+        let b = fs::read(four.join(rel)).expect("jobs 4 output");
+        assert!(a == b, "{rel} differs between --jobs 1 and --jobs 4");
+    }
+}
+
+// --- strip: which inputs ------------------------------------------------------
+
+#[test]
+fn strip_mirrors_nested_folders_and_skips_hidden_names_unless_asked() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    for rel in [
+        "a.txt",
+        "sub/deeper/b.txt",
+        ".hidden.txt",
+        ".git/c.txt",
+        "sub/.d.txt",
+    ] {
+        write(&input.join(rel), format!("Body of {rel}.\n"));
+    }
+
+    let out = tmp.path().join("out");
+    assert_eq!(chaff(&[&"strip", &input, &"--out", &out]).code, 0);
+    assert_eq!(
+        tree(&out),
+        ["a.txt", "provenance.jsonl", "sub/deeper/b.txt"],
+        "hidden files and folders are skipped"
+    );
+    assert_eq!(ids(&records(&out)), ["a.txt", "sub/deeper/b.txt"]);
+    let clean = fs::read_to_string(out.join("sub/deeper/b.txt")).expect("nested output");
+    assert_eq!(clean, "Body of sub/deeper/b.txt.\n");
+
+    let all = tmp.path().join("all");
+    assert_eq!(
+        chaff(&[&"strip", &input, &"--out", &all, &"--hidden"]).code,
+        0
+    );
+    assert_eq!(
+        ids(&records(&all)),
+        [
+            ".git/c.txt",
+            ".hidden.txt",
+            "a.txt",
+            "sub/.d.txt",
+            "sub/deeper/b.txt"
+        ],
+        "--hidden includes them, still in sorted order"
+    );
+    assert_eq!(tree(&all).len(), 6);
+}
+
+#[test]
+fn strip_walks_a_hidden_folder_named_on_the_command_line() {
+    let tmp = scratch();
+    let input = tmp.path().join(".drafts");
+    write(&input.join("a.txt"), "Body.\n");
+    let out = tmp.path().join("out");
+    assert_eq!(chaff(&[&"strip", &input, &"--out", &out]).code, 0);
+    assert_eq!(tree(&out), ["a.txt", "provenance.jsonl"]);
+}
+
+#[test]
+fn strip_names_a_file_argument_by_its_file_name() {
+    let tmp = scratch();
+    let article = corpus_file("001_");
+    let out = tmp.path().join("out");
+    assert_eq!(chaff(&[&"strip", &article, &"--out", &out]).code, 0);
+    let name = file_name(&article);
+    assert_eq!(tree(&out), [name.as_str(), "provenance.jsonl"]);
+    assert_eq!(ids(&records(&out)), [name.as_str()]);
+}
+
+#[test]
+fn strip_reports_inputs_that_would_share_an_output_path_instead_of_overwriting() {
+    let tmp = scratch();
+    let first = tmp.path().join("a/x.txt");
+    let second = tmp.path().join("b/x.txt");
+    let reserved = tmp.path().join("c/provenance.jsonl");
+    write(&first, "First.\n");
+    write(&second, "Second.\n");
+    write(&reserved, "Not a provenance file.\n");
+    let out = tmp.path().join("out");
+    let run = chaff(&[&"strip", &first, &second, &reserved, &"--out", &out]);
+
+    assert_eq!(run.code, 1, "{run:?}");
+    for skipped in [&second, &reserved] {
+        let path = skipped.to_string_lossy();
+        assert!(run.stderr.contains(&*path), "{path} reported: {run:?}");
+        assert!(run.stdout.contains(&format!("failed: {path}")), "{run:?}");
+    }
+    assert_eq!(fs::read_to_string(out.join("x.txt")).unwrap(), "First.\n");
+    assert_eq!(ids(&records(&out)), ["x.txt"]);
+}
+
+// --- strip: bad inputs ----------------------------------------------------------
+
+#[test]
+fn strip_reports_bad_inputs_and_still_writes_the_others() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    let article = corpus_file("000_");
+    write(&input.join("good.txt"), fs::read(&article).unwrap());
+    write(&input.join("empty.txt"), "");
+    let latin1 = input.join("latin1.txt");
+    write(&latin1, b"caf\xe9 au lait\n");
+    let binary = input.join("binary.txt");
+    write(&binary, b"PK\x03\x04\0\0\x14\0");
+    let missing = tmp.path().join("does-not-exist.txt");
+    let out = tmp.path().join("out");
+
+    let run = chaff(&[&"strip", &input, &missing, &"--out", &out]);
+
+    assert_eq!(run.code, 1, "some inputs failed: {run:?}");
+    for (path, why) in [
+        (&latin1, "UTF-8"),
+        (&binary, "binary"),
+        (&missing, "cannot read"),
+    ] {
+        let path = path.to_string_lossy();
+        let line = run
+            .stderr
+            .lines()
+            .find(|l| l.contains(&*path))
+            .unwrap_or_else(|| panic!("{path} not reported on stderr: {run:?}"));
+        assert!(line.contains(why), "{line:?} says {why:?}");
+        assert!(
+            run.stdout.contains(&format!("failed: {path}")),
+            "{path} listed in the summary: {run:?}"
+        );
+    }
+    assert_eq!(run.stderr.lines().count(), 3, "{run:?}");
+    assert!(
+        run.stdout.starts_with("stripped 2 documents into "),
+        "{run:?}"
+    );
+    assert!(run.stdout.lines().next().unwrap().ends_with("3 failed"));
+
+    assert_eq!(
+        tree(&out),
+        ["empty.txt", "good.txt", "provenance.jsonl"],
+        "failed inputs leave no output; the others are written"
+    );
+    let records = records(&out);
+    assert_eq!(ids(&records), ["empty.txt", "good.txt"]);
+    let empty = &records[0];
+    assert_eq!((empty.input_bytes, empty.output_bytes), (0, 0));
+    assert!(empty.edits.is_empty());
+    assert_eq!(fs::read(out.join("empty.txt")).unwrap(), b"");
+    let clean = fs::read_to_string(out.join("good.txt")).unwrap();
+    assert_eq!(
+        chaff::restore(&clean, &records[1]).unwrap().as_bytes(),
+        fs::read(&article).unwrap()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn strip_reports_unreadable_files_and_folders_and_still_writes_the_others() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("a.txt"), "Readable.\n");
+    let locked_file = input.join("locked.txt");
+    write(&locked_file, "Secret.\n");
+    let locked_dir = input.join("private");
+    write(&locked_dir.join("b.txt"), "Secret too.\n");
+    let file_locked = lock(&locked_file);
+    let dir_locked = lock(&locked_dir);
+    let out = tmp.path().join("out");
+    let run = chaff(&[&"strip", &input, &"--out", &out]);
+    unlock(&locked_dir, 0o755);
+    unlock(&locked_file, 0o644);
+    if !(file_locked && dir_locked) {
+        eprintln!("skipped: chmod 000 does not stop this user (root?) from reading");
+        return;
+    }
+
+    assert_eq!(run.code, 1, "{run:?}");
+    for path in [&locked_file, &locked_dir] {
+        let path = path.to_string_lossy();
+        assert!(run.stderr.contains(&*path), "{path} on stderr: {run:?}");
+        assert!(run.stdout.contains(&format!("failed: {path}")), "{run:?}");
+    }
+    assert_eq!(tree(&out), ["a.txt", "provenance.jsonl"]);
+}
+
+#[test]
+fn strip_reports_an_output_it_cannot_write_and_leaves_no_temporary_file() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("a.txt"), "First.\n");
+    write(&input.join("b.txt"), "Second.\n");
+    let out = tmp.path().join("out");
+    // A folder where the clean copy of a.txt should go.
+    fs::create_dir_all(out.join("a.txt/blocker")).unwrap();
+
+    let run = chaff(&[&"strip", &input, &"--out", &out]);
+
+    assert_eq!(run.code, 1, "{run:?}");
+    let target = out.join("a.txt").to_string_lossy().into_owned();
+    assert!(run.stderr.contains(&target), "{run:?}");
+    assert!(run.stderr.contains("cannot write"), "{run:?}");
+    assert_eq!(ids(&records(&out)), ["b.txt"]);
+    assert_eq!(fs::read_to_string(out.join("b.txt")).unwrap(), "Second.\n");
+    assert_no_temporary_files(&out);
+}
+
+// --- strip: how outputs are written ---------------------------------------------
+
+fn assert_no_temporary_files(dir: &Path) {
+    let leftovers: Vec<String> = walk_names(dir)
+        .into_iter()
+        .filter(|name| name.starts_with(".chaff-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+/// The names of every file and folder under `dir`.
+fn walk_names(dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir).expect("readable folder") {
+        let entry = entry.expect("entry");
+        names.push(entry.file_name().to_string_lossy().into_owned());
+        if entry.file_type().expect("file type").is_dir() {
+            names.extend(walk_names(&entry.path()));
+        }
+    }
+    names
+}
+
+#[test]
+fn strip_writes_outputs_atomically_leaving_no_temporary_files() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    for file in corpus_files() {
+        write(
+            &input.join("nested").join(file_name(&file)),
+            fs::read(&file).unwrap(),
+        );
+    }
+    write(&input.join("broken.txt"), b"\xff\xfe");
+    let out = tmp.path().join("out");
+
+    assert_eq!(chaff(&[&"strip", &input, &"--out", &out]).code, 1);
+    assert_no_temporary_files(&out);
+    let first = tree(&out);
+    assert_eq!(first.len(), 6);
+
+    // Again over the existing outputs: they are replaced, not appended to.
+    let again = chaff(&[&"strip", &input, &"--out", &out, &"--quiet"]);
+    assert_eq!(again.code, 1);
+    assert_no_temporary_files(&out);
+    assert_eq!(tree(&out), first);
+    assert_eq!(records(&out).len(), 5);
+}
+
+#[cfg(unix)]
+#[test]
+fn strip_outputs_get_the_permissions_of_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = scratch();
+    let out = tmp.path().join("out");
+    assert_eq!(
+        chaff(&[&"strip", &corpus_file("002_"), &"--out", &out]).code,
+        0
+    );
+    let plain = out.join("plain");
+    fs::write(&plain, "").unwrap();
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let name = file_name(&corpus_file("002_"));
+    assert_eq!(mode(&out.join(name)), mode(&plain), "not owner-only");
+    assert_eq!(mode(&out.join("provenance.jsonl")), mode(&plain));
+}
+
+// --- strip: publisher ------------------------------------------------------------
+
+#[test]
+fn strip_with_publisher_applies_that_publishers_rules_instead_of_the_detected_ones() {
+    let tmp = scratch();
+    let article = corpus_file("003_");
+    let original = fs::read_to_string(&article).unwrap();
+    let name = file_name(&article);
+    let appeal = "A Message from The Moscow Times:";
+    assert!(original.contains(appeal));
+
+    let detected = tmp.path().join("detected");
+    assert_eq!(chaff(&[&"strip", &article, &"--out", &detected]).code, 0);
+    let clean = fs::read_to_string(detected.join(&name)).unwrap();
+    assert!(
+        !clean.contains(appeal),
+        "the detected publisher's appeal is removed"
+    );
+    assert_eq!(
+        records(&detected)[0].publisher.id.as_deref(),
+        Some("moscow-times")
+    );
+
+    let forced = tmp.path().join("forced");
+    let run = chaff(&[
+        &"strip",
+        &article,
+        &"--out",
+        &forced,
+        &"--publisher",
+        &"bbc",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let clean = fs::read_to_string(forced.join(&name)).unwrap();
+    assert_eq!(clean, original, "no BBC or common rule applies to it");
+    let record = &records(&forced)[0];
+    assert_eq!(record.publisher.id.as_deref(), Some("bbc"));
+    assert_eq!(record.publisher.resolved_by, Resolution::Explicit);
+    assert!(record.edits.is_empty());
+}
+
+// --- rule files ------------------------------------------------------------------
+
+const BAD_REGEX_RULES: &str = r#"[pack]
+id = "local"
+scope = "common"
+
+[[rules]]
+id = "local.bad-regex"
+category = "related"
+anchor = "Read more:"
+regex = "Read (more"
+strip = ["Read more: the full story"]
+keep = ["Read more about it in the report."]
+"#;
+
+const FAILING_EXAMPLE_RULES: &str = r#"[pack]
+id = "local"
+scope = "common"
+
+[[rules]]
+id = "local.read-more"
+category = "related"
+anchor = "Read more:"
+strip = ["Continue reading: the full story"]
+keep = ["Read more: this line is body text"]
+"#;
+
+#[test]
+fn a_bad_rule_file_is_a_usage_error_naming_file_line_column_and_rule() {
+    let tmp = scratch();
+    let rules = tmp.path().join("bad.toml");
+    fs::write(&rules, BAD_REGEX_RULES).unwrap();
+    let line = BAD_REGEX_RULES
+        .lines()
+        .position(|l| l.starts_with("regex"))
+        .unwrap()
+        + 1;
+    // The caret is on the pattern's first character, after `regex = "`.
+    let at = format!("{}:{line}:10:", rules.display());
+
+    let out = tmp.path().join("out");
+    let run = chaff(&[&"strip", &CORPUS, &"--out", &out, &"--rules", &rules]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains(&at), "{at} in {:?}", run.stderr);
+    assert!(run.stderr.contains("local.bad-regex"), "{run:?}");
+    assert!(
+        !out.exists(),
+        "nothing is written when the rules do not load"
+    );
+
+    for command in ["test", "rules"] {
+        let run = chaff(&[&command, &"--rules", &rules]);
+        assert_eq!(run.code, 2, "chaff {command}: {run:?}");
+        assert!(run.stderr.contains(&at), "chaff {command}: {run:?}");
+    }
+}
+
+#[test]
+fn a_missing_rule_file_is_a_usage_error_naming_it() {
+    let tmp = scratch();
+    let rules = tmp.path().join("nope.toml");
+    let run = chaff(&[&"rules", &"--rules", &rules]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains(&*rules.to_string_lossy()), "{run:?}");
+}
+
+#[test]
+fn test_passes_on_the_builtin_rules() {
+    let run = chaff(&[&"test"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("passed"), "{run:?}");
+    assert!(run.stdout.contains(" 0 failed"), "{run:?}");
+    assert!(!run.stdout.contains("MISSING") && !run.stdout.contains("NOISY"));
+}
+
+#[test]
+fn test_fails_naming_the_rule_whose_examples_fail() {
+    let tmp = scratch();
+    let rules = tmp.path().join("bad.toml");
+    fs::write(&rules, FAILING_EXAMPLE_RULES).unwrap();
+
+    let run = chaff(&[&"test", &"--rules", &rules]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout.contains("MISSING local.read-more"),
+        "the strip example kept its text: {run:?}"
+    );
+    assert!(
+        run.stdout.contains("NOISY local.read-more"),
+        "the keep example lost its text: {run:?}"
+    );
+    assert!(
+        run.stdout.contains("2 failed (1 missing, 1 noisy)"),
+        "{run:?}"
+    );
+
+    let alone = chaff(&[&"test", &"--rules", &rules, &"--no-builtin"]);
+    assert_eq!(alone.code, 1, "{alone:?}");
+    assert!(alone.stdout.contains("1 rules, 2 examples"), "{alone:?}");
+}
+
+// --- rules -----------------------------------------------------------------------
+
+#[test]
+fn rules_json_lists_every_builtin_rule_as_one_array() {
+    let run = chaff(&[&"rules", &"--json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout.lines().count(), 1, "one line");
+    let list: Vec<serde_json::Value> =
+        serde_json::from_str(&run.stdout).expect("stdout is one JSON array");
+
+    for rule in &list {
+        for key in ["id", "pack", "category", "kind"] {
+            assert!(rule[key].is_string(), "{key} is a string in {rule}");
+        }
+        let anchors = rule["anchors"].as_array().expect("anchors is an array");
+        assert!(!anchors.is_empty(), "{rule}");
+        assert!(anchors.iter().all(|a| a.is_string()), "{rule}");
+    }
+    let listed: Vec<&str> = list.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let builtin = chaff::RuleSet::builtin();
+    let expected: Vec<&str> = builtin.rules().iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(listed, expected, "every built-in rule, in load order");
+}
+
+#[test]
+fn rules_lists_one_tab_separated_line_per_rule() {
+    let run = chaff(&[&"rules"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let builtin = chaff::RuleSet::builtin();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), builtin.rules().len());
+    for (line, rule) in lines.iter().zip(builtin.rules()) {
+        assert_eq!(line.split('\t').next(), Some(rule.id.as_str()));
+    }
+}
+
+#[test]
+fn rules_with_no_builtin_lists_only_the_given_files() {
+    let tmp = scratch();
+    let rules = tmp.path().join("mine.toml");
+    fs::write(&rules, FAILING_EXAMPLE_RULES).unwrap();
+    let run = chaff(&[&"rules", &"--json", &"--no-builtin", &"--rules", &rules]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let list: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["id"], "local.read-more");
+    assert_eq!(list[0]["pack"], "local");
+    assert_eq!(list[0]["anchors"], serde_json::json!(["Read more:"]));
+}
+
+// --- usage -----------------------------------------------------------------------
+
+#[test]
+fn usage_errors_exit_2_and_print_only_to_stderr() {
+    let tmp = scratch();
+    let out = tmp.path().join("out");
+    let cases: [&[&dyn AsRef<OsStr>]; 6] = [
+        &[],
+        &[&"bogus"],
+        &[&"strip", &CORPUS],
+        &[&"strip", &"--out", &out],
+        &[&"strip", &CORPUS, &"--out", &out, &"--jobs", &"many"],
+        &[&"rules", &"--no-such-flag"],
+    ];
+    for args in cases {
+        let run = chaff(args);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert_eq!(run.stdout, "", "{run:?}");
+        assert!(!run.stderr.is_empty(), "{run:?}");
+    }
+    assert!(chaff(&[&"bogus"]).stderr.contains("bogus"));
+    assert!(chaff(&[&"strip", &CORPUS]).stderr.contains("--out"));
+    assert!(!out.exists(), "a usage error writes nothing");
+}
+
+#[test]
+fn help_and_version_exit_0_and_print_to_stdout() {
+    let help = chaff(&[&"--help"]);
+    assert_eq!(help.code, 0, "{help:?}");
+    assert_eq!(help.stderr, "");
+    for command in ["strip", "test", "rules"] {
+        assert!(help.stdout.contains(command), "{help:?}");
+    }
+
+    let strip_help = chaff(&[&"strip", &"--help"]);
+    assert_eq!(strip_help.code, 0, "{strip_help:?}");
+    for flag in [
+        "--out",
+        "--rules",
+        "--no-builtin",
+        "--publisher",
+        "--jobs",
+        "--hidden",
+        "--quiet",
+    ] {
+        assert!(strip_help.stdout.contains(flag), "{flag} in strip --help");
+    }
+
+    let version = chaff(&[&"--version"]);
+    assert_eq!(version.code, 0, "{version:?}");
+    assert_eq!(version.stderr, "");
+    assert_eq!(
+        version.stdout.trim_end(),
+        concat!("chaff ", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+// --- the process -------------------------------------------------------------------
+
+#[test]
+fn the_binary_exits_with_the_documented_codes_on_the_right_streams() {
+    let tmp = scratch();
+    let binary = tmp.path().join("in/binary.txt");
+    write(&binary, b"\0\0\0");
+    write(&tmp.path().join("in/ok.txt"), "Body.\n");
+    let out = tmp.path().join("out");
+
+    let version = Command::new(BIN).arg("--version").output().unwrap();
+    assert_eq!(version.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("chaff "));
+    assert!(version.stderr.is_empty());
+
+    let usage = Command::new(BIN).arg("bogus").output().unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(usage.stdout.is_empty());
+    assert!(!usage.stderr.is_empty());
+
+    let failed = Command::new(BIN)
+        .arg("strip")
+        .arg(tmp.path().join("in"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(1), "a failed input, no panic");
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(stderr.contains(&*binary.to_string_lossy()), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(tree(&out), ["ok.txt", "provenance.jsonl"]);
+}
+
+#[test]
+fn rules_json_into_a_closed_pipe_exits_quietly() {
+    let mut child = Command::new(BIN)
+        .args(["rules", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end, like `| head -c 0` would.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
