@@ -21,7 +21,9 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod compress;
 pub mod engine;
+pub mod jsonl;
 pub mod provenance;
 pub mod rules;
 pub mod selftest;

@@ -1,0 +1,903 @@
+//! One JSONL line as a row of raw JSON fields.
+//!
+//! A [`Row`] borrows its line and keeps every top-level field as the original
+//! JSON text of its value ([`RawValue`]), in source order, duplicates
+//! included. No `serde_json::Value` is built for a document: nested objects are
+//! only parsed when a dotted path such as `metadata.url` asks for them, and
+//! [`Row::render`] copies every field it does not touch byte for byte.
+//!
+//! ```
+//! use chaff::jsonl::{Row, to_json_string};
+//!
+//! let line = r#"{"id":7,"text":"caf\u00e9 (AFP)","metadata":{"url":"https://x.test/a"}}"#;
+//! let row = Row::parse(line).unwrap();
+//! assert_eq!(row.string("id").unwrap().as_deref(), Some("7"));
+//! assert_eq!(row.string("text").unwrap().as_deref(), Some("café (AFP)"));
+//! assert_eq!(row.string("metadata.url").unwrap().as_deref(), Some("https://x.test/a"));
+//!
+//! let out = row
+//!     .render(
+//!         &[("text", Some(to_json_string("café")))],
+//!         &[("chaff", r#"{"removed":7}"#.to_string())],
+//!     )
+//!     .unwrap();
+//! assert_eq!(
+//!     out,
+//!     r#"{"id":7,"text":"café","metadata":{"url":"https://x.test/a","chaff":{"removed":7}}}"#
+//! );
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+/// The top-level field that [`Row::render`]'s `metadata_additions` go into.
+const METADATA: &str = "metadata";
+
+/// Why a line could not be read as a row, or a field could not be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RowError {
+    /// The text is not JSON, has trailing characters, or is JSON but not an
+    /// object.
+    #[error("malformed JSON row: {message}")]
+    Malformed {
+        /// serde_json's message, ending in `at line L column C`.
+        message: String,
+        /// The 1-based line of the error inside the row's text.
+        line: usize,
+        /// The 1-based column of the error inside the row's text (0 at the
+        /// very start of an empty text).
+        column: usize,
+    },
+    /// A field exists but holds the wrong kind of JSON value.
+    #[error("field `{field}` is not {expected}")]
+    WrongType {
+        /// The field's path, as asked for.
+        field: String,
+        /// What was expected: `"a string"` or `"an object"`.
+        expected: &'static str,
+    },
+    /// A string field's escapes do not decode to valid text (a lone UTF-16
+    /// surrogate such as `"\ud800"`).
+    #[error("field `{field}` is not a valid string: {message}")]
+    BadString {
+        /// The field's path, as asked for.
+        field: String,
+        /// serde_json's message.
+        message: String,
+    },
+}
+
+impl RowError {
+    fn malformed(e: &serde_json::Error) -> RowError {
+        RowError::Malformed {
+            message: e.to_string(),
+            line: e.line(),
+            column: e.column(),
+        }
+    }
+}
+
+/// One JSON object (a JSONL line, or an object nested in one) whose fields are
+/// kept as raw JSON.
+///
+/// Keys are unescaped (borrowed from the line unless they contain escapes);
+/// values are the exact source text of each value. Field order and duplicate
+/// keys are kept as they appear. Lookups follow serde_json's rule for
+/// duplicate keys: the last occurrence wins.
+#[derive(Clone, Debug)]
+pub struct Row<'a> {
+    /// The text the row was parsed from.
+    text: &'a str,
+    /// The fields in source order.
+    fields: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+impl<'a> Row<'a> {
+    /// Parses one JSONL line (surrounding whitespace, such as a trailing
+    /// `\r`, is allowed).
+    ///
+    /// Fails with [`RowError::Malformed`] when `line` is empty, is not JSON,
+    /// has anything after the value, or is JSON but not an object. Values are
+    /// checked for JSON syntax but not decoded; nesting depth is unlimited.
+    pub fn parse(line: &'a str) -> Result<Row<'a>, RowError> {
+        let Fields(fields) = serde_json::from_str(line).map_err(|e| RowError::malformed(&e))?;
+        Ok(Row { text: line, fields })
+    }
+
+    /// The top-level fields in source order, duplicates included.
+    pub fn fields(&self) -> &[(Cow<'a, str>, &'a RawValue)] {
+        &self.fields
+    }
+
+    /// The raw value at `path`, or `None` if there is none.
+    ///
+    /// `path` is a top-level key, or a dotted path (`metadata.url`) through
+    /// nested objects, which are parsed only now. At each level a key equal to
+    /// the whole rest of the path wins (so `{"a.b":1}` answers `a.b`);
+    /// otherwise the path descends into the first (shortest) leading part
+    /// that names an object. A path through a value that is not an object
+    /// finds nothing.
+    pub fn get(&self, path: &str) -> Option<&'a RawValue> {
+        let mut nested: Option<Row<'a>> = None;
+        let mut rest = path;
+        loop {
+            let row = nested.as_ref().unwrap_or(self);
+            if let Some(value) = row.field(rest) {
+                return Some(value);
+            }
+            let (value, dot) = rest.match_indices('.').find_map(|(dot, _)| {
+                let value = row.field(&rest[..dot])?;
+                value.get().starts_with('{').then_some((value, dot))
+            })?;
+            rest = &rest[dot + 1..];
+            nested = Some(Row::parse(value.get()).ok()?);
+        }
+    }
+
+    /// The field at `path` (see [`Row::get`]) as text.
+    ///
+    /// A JSON string is unescaped (borrowed when it has no escapes); a number
+    /// is its raw source text, so an integer `id` reads as `"123"`. A missing
+    /// field is `Ok(None)`. Any other value, `null` included, is
+    /// [`RowError::WrongType`]; a string with a lone surrogate escape is
+    /// [`RowError::BadString`].
+    pub fn string(&self, path: &str) -> Result<Option<Cow<'a, str>>, RowError> {
+        let Some(value) = self.get(path) else {
+            return Ok(None);
+        };
+        let raw = value.get();
+        match raw.as_bytes().first() {
+            Some(b'"') => match serde_json::from_str::<Text<'a>>(raw) {
+                Ok(Text(s)) => Ok(Some(s)),
+                Err(e) => Err(RowError::BadString {
+                    field: path.to_string(),
+                    message: e.to_string(),
+                }),
+            },
+            Some(b'-' | b'0'..=b'9') => Ok(Some(Cow::Borrowed(raw))),
+            _ => Err(RowError::WrongType {
+                field: path.to_string(),
+                expected: "a string",
+            }),
+        }
+    }
+
+    /// Writes the row back as one line of compact JSON (no trailing newline),
+    /// with some top-level fields changed.
+    ///
+    /// Every field that is not touched is copied from the source byte for
+    /// byte, key and value, in its original place. Each `(field, Some(raw))`
+    /// in `replacements` sets top-level `field` to `raw`, which must be valid
+    /// JSON text (for a string, use [`to_json_string`]); an existing field is
+    /// replaced where it stands, a new one is appended at the end.
+    /// `(field, None)` removes the field. A field named more than once in
+    /// `replacements` takes its last entry.
+    ///
+    /// `metadata_additions` sets keys inside the top-level `metadata` object,
+    /// after `replacements` are applied; each value is raw JSON text as above.
+    /// Existing metadata keys are replaced in place and the rest of the object
+    /// is copied byte for byte; a missing `metadata` is created at the end.
+    /// If `metadata` is not an object, nothing is written and the result is
+    /// [`RowError::WrongType`]. An empty `metadata_additions` leaves
+    /// `metadata` alone, whatever it holds.
+    ///
+    /// A key that appears more than once in the row and is touched is written
+    /// once, at its first position; its current value is the last occurrence.
+    pub fn render(
+        &self,
+        replacements: &[(&str, Option<String>)],
+        metadata_additions: &[(&str, String)],
+    ) -> Result<String, RowError> {
+        let edits: Vec<(&str, Option<&str>)> = replacements
+            .iter()
+            .map(|(k, v)| (*k, v.as_deref()))
+            .collect();
+        let extra: usize = replacements
+            .iter()
+            .map(|(k, v)| k.len() + v.as_ref().map_or(0, String::len) + 4)
+            .chain(
+                metadata_additions
+                    .iter()
+                    .map(|(k, v)| k.len() + v.len() + 4),
+            )
+            .sum();
+        let mut out = String::with_capacity(self.text.len() + extra + 16);
+        let metadata = (!metadata_additions.is_empty()).then_some(metadata_additions);
+        self.render_into(&mut out, &edits, metadata)?;
+        Ok(out)
+    }
+
+    /// The last top-level field named exactly `key`.
+    fn field(&self, key: &str) -> Option<&'a RawValue> {
+        self.fields
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| *v)
+    }
+
+    /// Writes the object with `edits` applied and, if `metadata` is given,
+    /// those keys merged into the `metadata` field.
+    fn render_into(
+        &self,
+        out: &mut String,
+        edits: &[(&str, Option<&str>)],
+        metadata: Option<&[(&str, String)]>,
+    ) -> Result<(), RowError> {
+        let edit = |key: &str| edits.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| *v);
+        let mut metadata_done = metadata.is_none();
+        let mut sep = "";
+        out.push('{');
+
+        // Fields of the row, in place.
+        let mut cursor = self.text.find('{').map_or(self.text.len(), |i| i + 1);
+        for (i, (key, value)) in self.fields.iter().enumerate() {
+            let span = raw_field(self.text, cursor, value);
+            if let Some((_, end)) = span {
+                cursor = end;
+            }
+            let is_metadata = metadata.is_some() && key == METADATA;
+            let change = edit(key);
+            if change.is_none() && !is_metadata {
+                out.push_str(sep);
+                sep = ",";
+                match span {
+                    Some((start, end)) => out.push_str(&self.text[start..end]),
+                    None => push_field(out, key, value.get()),
+                }
+                continue;
+            }
+            if self.fields[..i].iter().any(|(k, _)| k == key) {
+                continue; // a touched duplicate: written at its first position
+            }
+            let current = match change {
+                Some(Some(raw)) => raw,
+                Some(None) => continue, // removed
+                None => self.field(key).map_or(value.get(), RawValue::get),
+            };
+            out.push_str(sep);
+            sep = ",";
+            match metadata {
+                Some(additions) if is_metadata => {
+                    push_merged_metadata(out, current, additions)?;
+                    metadata_done = true;
+                }
+                _ => push_field(out, key, current),
+            }
+        }
+
+        // New fields, in the order first named.
+        for (i, (key, _)) in edits.iter().enumerate() {
+            if self.field(key).is_some() || edits[..i].iter().any(|(k, _)| k == key) {
+                continue;
+            }
+            let Some(Some(raw)) = edit(key) else {
+                continue;
+            };
+            out.push_str(sep);
+            sep = ",";
+            match metadata {
+                Some(additions) if *key == METADATA => {
+                    push_merged_metadata(out, raw, additions)?;
+                    metadata_done = true;
+                }
+                _ => push_field(out, key, raw),
+            }
+        }
+
+        // A metadata object that did not exist.
+        if let (false, Some(additions)) = (metadata_done, metadata) {
+            out.push_str(sep);
+            push_merged_metadata(out, "{}", additions)?;
+        }
+        out.push('}');
+        Ok(())
+    }
+}
+
+/// Encodes `s` as a JSON string literal, quotes included, exactly as
+/// `serde_json::to_string` does: `"`, `\` and control characters are escaped
+/// and everything else, non-ASCII included, is written as is.
+pub fn to_json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    push_json_string(&mut out, s);
+    out
+}
+
+/// Appends `s` as a JSON string literal.
+fn push_json_string(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[plain..i]);
+        plain = i + 1;
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        } else {
+            out.push_str(escape);
+        }
+    }
+    out.push_str(&s[plain..]);
+    out.push('"');
+}
+
+/// Appends `"key":raw`.
+fn push_field(out: &mut String, key: &str, raw: &str) {
+    push_json_string(out, key);
+    out.push(':');
+    out.push_str(raw);
+}
+
+/// Appends `"metadata":{...}`: the object `raw` with `additions` set in it.
+fn push_merged_metadata(
+    out: &mut String,
+    raw: &str,
+    additions: &[(&str, String)],
+) -> Result<(), RowError> {
+    let not_object = || RowError::WrongType {
+        field: METADATA.to_string(),
+        expected: "an object",
+    };
+    if !raw.trim_start().starts_with('{') {
+        return Err(not_object());
+    }
+    let inner = Row::parse(raw).map_err(|_| not_object())?;
+    let edits: Vec<(&str, Option<&str>)> = additions
+        .iter()
+        .map(|(k, v)| (*k, Some(v.as_str())))
+        .collect();
+    push_json_string(out, METADATA);
+    out.push(':');
+    inner.render_into(out, &edits, None)
+}
+
+/// The byte range in `text` of the field whose value is `value`: from its
+/// key's opening quote to the end of its value. `cursor` is where the previous
+/// field ended (or just after the `{`). `None` if the value does not lie in
+/// `text` as expected, in which case the caller re-encodes the key.
+fn raw_field(text: &str, cursor: usize, value: &RawValue) -> Option<(usize, usize)> {
+    let raw = value.get();
+    let base = text.as_ptr() as usize;
+    let start_of_value = (raw.as_ptr() as usize).checked_sub(base)?;
+    let end = start_of_value.checked_add(raw.len())?;
+    if end > text.len() || start_of_value < cursor {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut i = cursor;
+    let skip_ws = |mut i: usize| {
+        while matches!(bytes.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            i += 1;
+        }
+        i
+    };
+    i = skip_ws(i);
+    if bytes.get(i) == Some(&b',') {
+        i = skip_ws(i + 1);
+    }
+    (bytes.get(i) == Some(&b'"') && i < start_of_value).then_some((i, end))
+}
+
+/// The fields of a JSON object, collected in source order.
+struct Fields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(FieldsVisitor)
+    }
+}
+
+struct FieldsVisitor;
+
+impl<'de> Visitor<'de> for FieldsVisitor {
+    type Value = Fields<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
+        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(8).min(64));
+        while let Some(Text(key)) = map.next_key()? {
+            let value: &'de RawValue = map.next_value()?;
+            fields.push((key, value));
+        }
+        Ok(Fields(fields))
+    }
+}
+
+/// A JSON string, borrowed from the input when it has no escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Text<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Owned(v)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    const DOLMA: &str = r#"{"id":"a","text":"x","source":"s","added":"2024-01-01","created":"2023-12-31T00:00:00Z","metadata":{"url":"u"}}"#;
+    const DATATROVE: &str = r#"{"text":"x","id":"1","metadata":{"url":"https://example.test/news/1","date":"2024-05-01"}}"#;
+
+    fn value(s: &str) -> Value {
+        serde_json::from_str(s).unwrap()
+    }
+
+    fn text(s: &str) -> Option<String> {
+        Some(to_json_string(s))
+    }
+
+    #[test]
+    fn dolma_row() {
+        let row = Row::parse(DOLMA).unwrap();
+        let keys: Vec<&str> = row.fields().iter().map(|(k, _)| k.as_ref()).collect();
+        assert_eq!(
+            keys,
+            ["id", "text", "source", "added", "created", "metadata"]
+        );
+        assert_eq!(row.string("id").unwrap().as_deref(), Some("a"));
+        assert_eq!(row.string("text").unwrap().as_deref(), Some("x"));
+        assert_eq!(row.string("metadata.url").unwrap().as_deref(), Some("u"));
+        assert_eq!(row.get("metadata").unwrap().get(), r#"{"url":"u"}"#);
+        assert_eq!(row.render(&[], &[]).unwrap(), DOLMA);
+
+        let out = row
+            .render(&[("text", text("clean"))], &[("chaff", "{\"n\":1}".into())])
+            .unwrap();
+        assert_eq!(
+            out,
+            r#"{"id":"a","text":"clean","source":"s","added":"2024-01-01","created":"2023-12-31T00:00:00Z","metadata":{"url":"u","chaff":{"n":1}}}"#
+        );
+        let again = Row::parse(&out).unwrap();
+        assert_eq!(again.get("metadata.chaff.n").unwrap().get(), "1");
+    }
+
+    #[test]
+    fn datatrove_row() {
+        let row = Row::parse(DATATROVE).unwrap();
+        assert_eq!(row.string("id").unwrap().as_deref(), Some("1"));
+        assert_eq!(
+            row.string("metadata.url").unwrap().as_deref(),
+            Some("https://example.test/news/1")
+        );
+        assert_eq!(
+            row.string("metadata.date").unwrap().as_deref(),
+            Some("2024-05-01")
+        );
+        assert_eq!(row.string("metadata.missing").unwrap(), None);
+        assert_eq!(row.render(&[], &[]).unwrap(), DATATROVE);
+        let out = row
+            .render(&[("text", text("y"))], &[("date", "\"2025\"".into())])
+            .unwrap();
+        assert_eq!(
+            out,
+            r#"{"text":"y","id":"1","metadata":{"url":"https://example.test/news/1","date":"2025"}}"#
+        );
+    }
+
+    #[test]
+    fn untouched_fields_are_byte_identical() {
+        let line = "  {\"id\" :  \"caf\\u00e9\" , \"text\":\"old\",\"n\": 1.50e+3 ,\
+                    \"k\\u00e9y\":[ 1 ,{\"a\" : \"\\u00e9\\n\"} ],\"metadata\" : { \"url\" : \"\\u00e9\" ,\"x\":[ ]}}\r";
+        let row = Row::parse(line).unwrap();
+        assert_eq!(row.string("id").unwrap().as_deref(), Some("café"));
+        assert_eq!(row.get("n").unwrap().get(), "1.50e+3");
+        assert_eq!(row.string("n").unwrap().as_deref(), Some("1.50e+3"));
+        assert!(row.get("k\u{e9}y").is_some());
+
+        let out = row.render(&[("text", text("new"))], &[]).unwrap();
+        assert_eq!(
+            out,
+            "{\"id\" :  \"caf\\u00e9\",\"text\":\"new\",\"n\": 1.50e+3,\
+             \"k\\u00e9y\":[ 1 ,{\"a\" : \"\\u00e9\\n\"} ],\"metadata\" : { \"url\" : \"\\u00e9\" ,\"x\":[ ]}}"
+        );
+        let out = row.render(&[], &[("chaff", "true".into())]).unwrap();
+        assert_eq!(
+            out,
+            "{\"id\" :  \"caf\\u00e9\",\"text\":\"old\",\"n\": 1.50e+3,\
+             \"k\\u00e9y\":[ 1 ,{\"a\" : \"\\u00e9\\n\"} ],\"metadata\":{\"url\" : \"\\u00e9\",\"x\":[ ],\"chaff\":true}}"
+        );
+        let mut expected = value(line);
+        expected["metadata"]["chaff"] = Value::Bool(true);
+        assert_eq!(value(&out), expected);
+    }
+
+    #[test]
+    fn numeric_and_other_ids() {
+        let row = Row::parse(r#"{"id":12345678901234567890123,"neg":-3,"f":true,"o":{},"z":null}"#)
+            .unwrap();
+        assert_eq!(
+            row.string("id").unwrap().as_deref(),
+            Some("12345678901234567890123")
+        );
+        assert_eq!(row.string("neg").unwrap().as_deref(), Some("-3"));
+        for field in ["f", "o", "z"] {
+            assert_eq!(
+                row.string(field).unwrap_err(),
+                RowError::WrongType {
+                    field: field.into(),
+                    expected: "a string"
+                }
+            );
+        }
+        assert_eq!(
+            row.string("f").unwrap_err().to_string(),
+            "field `f` is not a string"
+        );
+    }
+
+    #[test]
+    fn missing_text_is_none() {
+        let row = Row::parse(r#"{"id":"a"}"#).unwrap();
+        assert_eq!(row.string("text").unwrap(), None);
+        assert!(row.get("text").is_none());
+        assert!(row.get("id.x").is_none());
+        let row = Row::parse("{}").unwrap();
+        assert_eq!(row.string("text").unwrap(), None);
+        assert_eq!(row.render(&[], &[]).unwrap(), "{}");
+    }
+
+    #[test]
+    fn malformed_lines_are_errors() {
+        for line in [
+            "",
+            " ",
+            "{",
+            "[1,2]",
+            "\"str\"",
+            "1",
+            "null",
+            "{\"a\":}",
+            "{\"a\":1}x",
+            "{\"a\" 1}",
+            "{'a':1}",
+            "{\"a\":1,}",
+            "{\"a\":\"\u{1}\"}",
+        ] {
+            match Row::parse(line) {
+                Err(RowError::Malformed {
+                    message,
+                    line: l,
+                    column,
+                }) => {
+                    assert!(
+                        message.contains(&format!("line {l} column {column}")),
+                        "{message}"
+                    );
+                }
+                other => panic!("{line:?}: {other:?}"),
+            }
+        }
+        let err = Row::parse("{\"a\":1} x").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "malformed JSON row: trailing characters at line 1 column 9"
+        );
+        let err = Row::parse("[1,2]").unwrap_err();
+        assert!(err.to_string().contains("expected a JSON object"), "{err}");
+    }
+
+    #[test]
+    fn metadata_not_an_object_is_an_error() {
+        for meta in ["\"u\"", "[1]", "null", "3"] {
+            let line = format!("{{\"text\":\"x\",\"metadata\":{meta}}}");
+            let row = Row::parse(&line).unwrap();
+            let err = row.render(&[], &[("a", "1".into())]).unwrap_err();
+            assert_eq!(err.to_string(), "field `metadata` is not an object");
+            // Untouched, it is fine.
+            assert_eq!(
+                row.render(&[("text", text("y"))], &[]).unwrap(),
+                line.replace("\"x\"", "\"y\"")
+            );
+        }
+        let row = Row::parse("{\"metadata\":{}}").unwrap();
+        let err = row
+            .render(&[("metadata", Some("[]".into()))], &[("a", "1".into())])
+            .unwrap_err();
+        assert!(matches!(err, RowError::WrongType { .. }));
+    }
+
+    #[test]
+    fn replacements_append_remove_and_metadata_creation() {
+        let row = Row::parse(r#"{"id":"a","text":"x","junk":1}"#).unwrap();
+        let out = row
+            .render(
+                &[
+                    ("junk", None),
+                    ("new", Some("[1]".into())),
+                    ("text", text("t\"q")),
+                ],
+                &[("k", "\"v\"".into())],
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            r#"{"id":"a","text":"t\"q","new":[1],"metadata":{"k":"v"}}"#
+        );
+        // Removing something absent changes nothing; the last entry for a field wins.
+        let out = row
+            .render(
+                &[("absent", None), ("id", text("b")), ("id", text("c"))],
+                &[],
+            )
+            .unwrap();
+        assert_eq!(out, r#"{"id":"c","text":"x","junk":1}"#);
+        // Replacing metadata wholesale, then adding to it.
+        let out = row
+            .render(
+                &[("metadata", Some("{\"a\":1}".into()))],
+                &[("b", "2".into())],
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            r#"{"id":"a","text":"x","junk":1,"metadata":{"a":1,"b":2}}"#
+        );
+        // Removing every field.
+        let out = row
+            .render(&[("id", None), ("text", None), ("junk", None)], &[])
+            .unwrap();
+        assert_eq!(out, "{}");
+    }
+
+    #[test]
+    fn duplicate_keys() {
+        let line = r#"{"a":1,"text":"first","a":2,"text":"last"}"#;
+        let row = Row::parse(line).unwrap();
+        assert_eq!(row.fields().len(), 4);
+        assert_eq!(row.string("text").unwrap().as_deref(), Some("last"));
+        assert_eq!(row.render(&[], &[]).unwrap(), line);
+        let out = row.render(&[("text", text("new"))], &[]).unwrap();
+        assert_eq!(out, r#"{"a":1,"text":"new","a":2}"#);
+        assert_eq!(value(&out), value(r#"{"a":2,"text":"new"}"#));
+        let out = row.render(&[], &[("m", "0".into())]).unwrap();
+        assert_eq!(
+            out,
+            r#"{"a":1,"text":"first","a":2,"text":"last","metadata":{"m":0}}"#
+        );
+    }
+
+    #[test]
+    fn dotted_paths() {
+        let row = Row::parse(r#"{"a.b":1,"a":{"b":2,"c":{"d":"deep"}},"s":"x.y"}"#).unwrap();
+        assert_eq!(row.get("a.b").unwrap().get(), "1");
+        assert_eq!(row.string("a.c.d").unwrap().as_deref(), Some("deep"));
+        assert!(row.get("a.c.d.e").is_none());
+        assert!(row.get("s.x").is_none());
+        assert!(row.get("").is_none());
+        assert!(row.get(".").is_none());
+        assert!(row.get("a.").is_none());
+        assert!(row.get("a..b").is_none());
+        assert!(row.get(&"a.".repeat(100_000)).is_none());
+        let row = Row::parse(r#"{"x.y":{"z":1},"x":{"y.z":2}}"#).unwrap();
+        assert_eq!(row.get("x.y.z").unwrap().get(), "2");
+        assert_eq!(row.get("x.y").unwrap().get(), r#"{"z":1}"#);
+    }
+
+    #[test]
+    fn escaped_keys_and_strings() {
+        let row = Row::parse(r#"{"t\u0065xt":"a\u00e9\ud83d\ude00\n","plain":"b"}"#).unwrap();
+        let t = row.string("text").unwrap().unwrap();
+        assert_eq!(t, "a\u{e9}\u{1f600}\n");
+        assert!(matches!(t, Cow::Owned(_)));
+        assert!(matches!(
+            row.string("plain").unwrap().unwrap(),
+            Cow::Borrowed("b")
+        ));
+        // Untouched escaped keys keep their bytes; touched ones are re-encoded.
+        assert_eq!(
+            row.render(&[], &[]).unwrap(),
+            r#"{"t\u0065xt":"a\u00e9\ud83d\ude00\n","plain":"b"}"#
+        );
+        assert_eq!(
+            row.render(&[("text", text("z"))], &[]).unwrap(),
+            r#"{"text":"z","plain":"b"}"#
+        );
+    }
+
+    #[test]
+    fn lone_surrogates_are_errors_not_panics() {
+        for s in [r#""\ud800""#, r#""\udc00x""#, r#""\ud800\u0041""#] {
+            let line = format!("{{\"text\":{s},\"id\":1}}");
+            let row = Row::parse(&line).unwrap();
+            let err = row.string("text").unwrap_err();
+            assert!(matches!(err, RowError::BadString { .. }), "{err:?}");
+            assert!(
+                err.to_string()
+                    .starts_with("field `text` is not a valid string")
+            );
+            assert_eq!(row.render(&[], &[]).unwrap(), line);
+        }
+        assert!(Row::parse(r#"{"\ud800":1}"#).is_err());
+        assert!(Row::parse(r#"{"a":"\uZZZZ"}"#).is_err());
+    }
+
+    #[test]
+    fn deep_nesting_and_huge_strings() {
+        let depth = 100_000;
+        let line = format!(
+            "{{\"text\":\"t\",\"deep\":{}{}}}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let row = Row::parse(&line).unwrap();
+        assert_eq!(row.render(&[], &[]).unwrap(), line);
+        let line = format!(
+            "{{\"text\":\"t\",\"deep\":{}1{}}}",
+            "{\"a\":".repeat(depth / 20),
+            "}".repeat(depth / 20)
+        );
+        let row = Row::parse(&line).unwrap();
+        let path = format!("deep{}", ".a".repeat(200));
+        assert!(row.get(&path).is_some());
+        let unbalanced = format!("{{\"deep\":{}", "[".repeat(depth));
+        assert!(Row::parse(&unbalanced).is_err());
+        let deep_top = format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+        // Only the top level is parsed eagerly, so this is just one field.
+        assert_eq!(Row::parse(&deep_top).unwrap().fields().len(), 1);
+
+        let big = "é\"\\x".repeat(1 << 18);
+        let line = format!("{{\"text\":{}}}", to_json_string(&big));
+        let row = Row::parse(&line).unwrap();
+        assert_eq!(row.string("text").unwrap().unwrap(), big);
+    }
+
+    #[test]
+    fn json_string_matches_serde_json() {
+        for s in [
+            "",
+            "a",
+            "\"",
+            "\\",
+            "\u{0}\u{1f}\u{7f}\u{80}",
+            "é\n\r\t\u{8}\u{c}",
+            "\u{2028}",
+        ] {
+            assert_eq!(
+                to_json_string(s),
+                serde_json::to_string(s).unwrap(),
+                "{s:?}"
+            );
+        }
+    }
+
+    /// A row line built from `fields` with `ws` between tokens.
+    fn build_line(fields: &[(String, String)], metadata: &[(String, String)], ws: &str) -> String {
+        let mut line = format!("{ws}{{");
+        let mut parts: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{ws}{}{ws}:{ws}{}{ws}",
+                    to_json_string(k),
+                    to_json_string(v)
+                )
+            })
+            .collect();
+        if !metadata.is_empty() {
+            let inner: Vec<String> = metadata
+                .iter()
+                .map(|(k, v)| format!("{}{ws}:{}", to_json_string(k), to_json_string(v)))
+                .collect();
+            parts.push(format!("\"metadata\":{ws}{{{}}}", inner.join(",")));
+        }
+        line.push_str(&parts.join(","));
+        line.push('}');
+        line.push_str(ws);
+        line
+    }
+
+    proptest! {
+        #[test]
+        fn render_without_changes_is_the_same_json(
+            fields in proptest::collection::vec(("[a-z]{0,3}|\\PC{0,6}", "\\PC{0,20}|[\\x00-\\x20\"\\\\]{0,5}"), 0..6),
+            metadata in proptest::collection::vec(("[a-z]{1,3}", "\\PC{0,8}"), 0..3),
+            ws in "[ \t]{0,2}",
+        ) {
+            let fields: Vec<(String, String)> = fields.into_iter().filter(|(k, _)| k != "metadata").collect();
+            let line = build_line(&fields, &metadata, &ws);
+            let row = Row::parse(&line).unwrap();
+            let out = row.render(&[], &[]).unwrap();
+            prop_assert_eq!(value(&out), value(&line));
+            prop_assert!(!out.contains('\n'));
+            if ws.is_empty() {
+                prop_assert_eq!(&out, &line);
+            }
+            for (k, _) in &fields {
+                let expected = fields.iter().rev().find(|(k2, _)| k2 == k).map(|(_, v)| v.clone());
+                if !k.contains('.') {
+                    prop_assert_eq!(row.string(k).unwrap().map(Cow::into_owned), expected);
+                }
+            }
+        }
+
+        #[test]
+        fn replaced_text_reads_back(
+            fields in proptest::collection::vec(("[a-z]{1,5}", "\\PC{0,20}"), 0..5),
+            metadata in proptest::collection::vec(("[a-z]{1,3}", "\\PC{0,8}"), 0..3),
+            new_text in "\\PC{0,40}|[\\x00-\\x20\"\\\\]{0,5}",
+            tag in "\\PC{0,10}",
+            ws in "[ \t\r\n]{0,2}",
+        ) {
+            let fields: Vec<(String, String)> = fields.into_iter().filter(|(k, _)| k != "metadata").collect();
+            let line = build_line(&fields, &metadata, &ws);
+            let row = Row::parse(&line).unwrap();
+            let out = row
+                .render(&[("text", Some(to_json_string(&new_text)))], &[("chaff", to_json_string(&tag))])
+                .unwrap();
+            let back = Row::parse(&out).unwrap();
+            prop_assert_eq!(back.string("text").unwrap().unwrap(), new_text.as_str());
+            prop_assert_eq!(back.string("metadata.chaff").unwrap().unwrap(), tag.as_str());
+            let mut expected = value(&line);
+            expected["text"] = Value::String(new_text.clone());
+            expected["metadata"]["chaff"] = Value::String(tag.clone());
+            prop_assert_eq!(value(&out), expected);
+            for (k, _) in &metadata {
+                if k != "chaff" {
+                    let found = metadata.iter().rev().find(|(k2, _)| k2 == k).map(|(_, v)| v.as_str());
+                    let path = format!("metadata.{k}");
+                    let got = back.string(&path).unwrap();
+                    prop_assert_eq!(got.as_deref(), found);
+                }
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(s in "\\PC{0,40}|[{}\\[\\]\":,\\\\u0-9a-f ]{0,30}") {
+            if let Ok(row) = Row::parse(&s) {
+                let _ = row.render(&[("text", Some("1".into()))], &[("a", "2".into())]);
+                let _ = row.string("text");
+                let _ = row.get("a.b.c");
+            }
+        }
+
+        #[test]
+        fn json_string_matches_serde_json_always(s in "\\PC{0,30}|[\\x00-\\x7f]{0,30}") {
+            prop_assert_eq!(to_json_string(&s), serde_json::to_string(&s).unwrap());
+        }
+    }
+}
