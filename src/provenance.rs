@@ -111,6 +111,52 @@ impl Attribution {
     }
 }
 
+/// What the output text is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// The removed spans are gone.
+    #[default]
+    Strip,
+    /// Each span a rule removed is replaced by `[chaff:<rule id>]`; the
+    /// tidy-up is not applied, so layout and lengths can be audited.
+    Mask,
+    /// The text is left as it was; only the record says what would go.
+    Tag,
+}
+
+impl Mode {
+    /// The name used on the command line and in records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Strip => "strip",
+            Mode::Mask => "mask",
+            Mode::Tag => "tag",
+        }
+    }
+}
+
+/// The marker that replaces a span in [`Mode::Mask`].
+pub fn mask_marker(rule: &str) -> String {
+    format!("[chaff:{rule}]")
+}
+
+/// How a JSONL row differed from the output row, beyond its text, so the row
+/// can be rebuilt byte for byte.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowOrigin {
+    /// The field that held the text.
+    pub text_field: String,
+    /// The text's original JSON encoding, when it was not the canonical one
+    /// (other escapes); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_raw: Option<String>,
+    /// The original `metadata` value as raw JSON; absent when the row had no
+    /// `metadata` field (chaff adds one for its summary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata_raw: Option<String>,
+}
+
 /// The provenance record of one document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
@@ -121,11 +167,20 @@ pub struct Record {
     /// Where the document came from (file path, `path:line` for JSONL), if known.
     #[serde(default)]
     pub source: Option<String>,
+    /// The output file, relative to the output folder (batch runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The 1-based line of the row in a JSONL file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// What the output text is: stripped, masked or tagged.
+    #[serde(default)]
+    pub mode: Mode,
     /// The publisher and how it was resolved.
     pub publisher: PublisherInfo,
     /// SHA-256 of the original text, lowercase hex.
     pub input_sha256: String,
-    /// SHA-256 of the clean text, lowercase hex.
+    /// SHA-256 of the output text (the clean text, in strip mode), lowercase hex.
     pub output_sha256: String,
     /// Length of the original in bytes.
     pub input_bytes: usize,
@@ -139,13 +194,54 @@ pub struct Record {
     pub edits: Vec<Edit>,
     /// Credits found in the document.
     pub attribution: Attribution,
+    /// For a JSONL row: what else changed in the row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<RowOrigin>,
 }
 
 impl Record {
-    /// Bytes removed from the original.
+    /// Bytes the edits remove from the original.
     pub fn removed_bytes(&self) -> usize {
-        self.input_bytes - self.output_bytes
+        self.edits.iter().map(|e| e.end - e.start).sum()
     }
+
+    /// Characters the edits remove from the original.
+    pub fn removed_chars(&self) -> usize {
+        self.edits.iter().map(|e| e.char_end - e.char_start).sum()
+    }
+
+    /// Edits made by rules (not the white-space tidy-up).
+    pub fn rule_edits(&self) -> impl Iterator<Item = &Edit> {
+        self.edits.iter().filter(|e| e.rule != TIDY_RULE)
+    }
+}
+
+/// Renders the output for `mode` from the original and its strip record, and
+/// updates the record (mode, output hash and length) to match.
+pub fn render(original: &str, clean: String, record: &mut Record, mode: Mode) -> String {
+    let out = match mode {
+        Mode::Strip => clean,
+        Mode::Tag => original.to_string(),
+        Mode::Mask => {
+            let mut out = String::with_capacity(original.len());
+            let mut pos = 0;
+            for e in &record.edits {
+                out.push_str(&original[pos..e.start]);
+                if e.rule == TIDY_RULE {
+                    out.push_str(&e.text);
+                } else {
+                    out.push_str(&mask_marker(&e.rule));
+                }
+                pos = e.end;
+            }
+            out.push_str(&original[pos..]);
+            out
+        }
+    };
+    record.mode = mode;
+    record.output_sha256 = sha256_hex(out.as_bytes());
+    record.output_bytes = out.len();
+    out
 }
 
 /// SHA-256 of `bytes`, lowercase hex.
@@ -186,8 +282,8 @@ pub enum RestoreError {
     },
 }
 
-/// Rebuilds the original text from the clean text and its record, checking
-/// both hashes.
+/// Rebuilds the original text from the output text (clean, masked or tagged,
+/// as the record's `mode` says) and its record, checking both hashes.
 pub fn restore(clean: &str, record: &Record) -> Result<String, RestoreError> {
     if record.schema_version != SCHEMA_VERSION {
         return Err(RestoreError::Schema {
@@ -200,6 +296,9 @@ pub fn restore(clean: &str, record: &Record) -> Result<String, RestoreError> {
             expected: record.output_sha256.clone(),
             found,
         });
+    }
+    if record.mode == Mode::Tag {
+        return check_input(clean.to_string(), record);
     }
     let removed: usize = record.edits.iter().map(|e| e.text.len()).sum();
     let mut out = String::with_capacity(clean.len() + removed);
@@ -216,11 +315,27 @@ pub fn restore(clean: &str, record: &Record) -> Result<String, RestoreError> {
         out.push_str(piece);
         out.push_str(&edit.text);
         clean_pos += keep;
+        if record.mode == Mode::Mask {
+            // The output holds the tidied text itself, or the rule's marker.
+            let held = if edit.rule == TIDY_RULE {
+                edit.text.clone()
+            } else {
+                mask_marker(&edit.rule)
+            };
+            if clean.get(clean_pos..clean_pos + held.len()) != Some(held.as_str()) {
+                return Err(RestoreError::BadEdit { index });
+            }
+            clean_pos += held.len();
+        }
         orig_pos = edit.end;
     }
     out.push_str(clean.get(clean_pos..).ok_or(RestoreError::BadEdit {
         index: record.edits.len(),
     })?);
+    check_input(out, record)
+}
+
+fn check_input(out: String, record: &Record) -> Result<String, RestoreError> {
     let found = sha256_hex(out.as_bytes());
     if found != record.input_sha256 {
         return Err(RestoreError::InputMismatch {

@@ -335,3 +335,28 @@ fn rules_base() -> GenRule {
         publisher_pack: false,
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_output_mode_restores_the_original(
+        (rules, text) in prop::collection::vec(rule_strategy(), 1..4)
+            .prop_flat_map(|rules| {
+                let text = text_with_anchors(&rules);
+                (Just(rules), text)
+            }),
+        mode in prop::sample::select(&[chaff::provenance::Mode::Strip, chaff::provenance::Mode::Mask, chaff::provenance::Mode::Tag][..]),
+    ) {
+        let stripper = build(&rules);
+        let out = stripper.strip(&Document::new("d", &text));
+        let mut record = out.record;
+        let rendered = chaff::provenance::render(&text, out.clean, &mut record, mode);
+        prop_assert_eq!(record.mode, mode);
+        let restored = restore(&rendered, &record);
+        prop_assert_eq!(restored.as_deref(), Ok(text.as_str()));
+        if mode == chaff::provenance::Mode::Tag {
+            prop_assert_eq!(&rendered, &text);
+        }
+    }
+}

@@ -500,6 +500,9 @@ impl Stripper {
             schema_version: SCHEMA_VERSION,
             id: doc.id.to_string(),
             source: doc.source.map(str::to_string),
+            file: None,
+            line: None,
+            mode: provenance::Mode::Strip,
             publisher,
             input_sha256: provenance::sha256_hex(original.as_bytes()),
             output_sha256: provenance::sha256_hex(clean.as_bytes()),
@@ -509,6 +512,7 @@ impl Stripper {
             tool_version: self.tool_version.clone(),
             edits,
             attribution,
+            row: None,
         }
     }
 }
