@@ -4,15 +4,17 @@
 //! Exit codes: 0 all done; 1 some inputs failed or a check failed; 2 usage or
 //! rule errors.
 
-use crate::engine::{Document, Scratch, Stripper};
-use crate::provenance::Record;
+use crate::batch::{self, Failure, FieldNames, Observer, Options, ProvenanceMode, WalkOptions};
+use crate::engine::Stripper;
+use crate::progress::Progress;
+use crate::provenance::Mode;
 use crate::rules::{self, LoadError, RuleSet, Source};
 use crate::selftest;
 use clap::{Args, Parser, Subcommand};
-use rayon::prelude::*;
+use std::cell::RefCell;
 use std::ffi::OsString;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 
 /// Exit code: everything done.
 pub const EXIT_OK: i32 = 0;
@@ -20,13 +22,6 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 /// Exit code: bad usage or bad rule files.
 pub const EXIT_USAGE: i32 = 2;
-
-/// Files handed to the workers at a time; bounds memory by this many
-/// documents, whatever the corpus size.
-const CHUNK: usize = 256;
-
-/// Name of the provenance file in the output folder.
-const PROVENANCE_FILE: &str = "provenance.jsonl";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -41,8 +36,15 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Strip text files (or folders of them) into a clean copy plus provenance.
+    /// Strip text files and JSONL shards (or folders of them) into a clean
+    /// copy plus provenance; `-` reads JSONL on stdin and writes it on stdout.
     Strip(StripArgs),
+    /// Show what would be removed, span by span, without writing anything.
+    Diff(DiffArgs),
+    /// Rebuild the original corpus from an output folder, byte for byte.
+    Restore(RestoreArgs),
+    /// Check that an output folder rebuilds its original corpus.
+    Verify(VerifyArgs),
     /// Run every rule's strip/keep examples.
     Test(RuleArgs),
     /// List the loaded rules.
@@ -68,28 +70,140 @@ struct RulesArgs {
     json: bool,
 }
 
-#[derive(Args, Debug)]
-struct StripArgs {
-    /// Files or folders to strip (folders are walked recursively, sorted).
-    #[arg(required = true, value_name = "PATH")]
-    paths: Vec<PathBuf>,
-    /// Folder for the clean files and `provenance.jsonl`.
-    #[arg(long, short, value_name = "DIR")]
-    out: PathBuf,
-    #[command(flatten)]
-    rules: RuleArgs,
-    /// Publisher id for every document (overrides URL and signatures).
+#[derive(Args, Debug, Clone)]
+struct InputArgs {
+    /// Publisher id for every document (overrides metadata, URL and signatures).
     #[arg(long, value_name = "ID")]
     publisher: Option<String>,
-    /// Worker threads (default: all cores).
-    #[arg(long, short, value_name = "N")]
-    jobs: Option<usize>,
     /// Include hidden files and folders.
     #[arg(long)]
     hidden: bool,
+    /// Only read files whose path (relative to the folder given) matches this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    include: Vec<String>,
+    /// Skip files and folders whose relative path matches this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// JSONL field holding the text.
+    #[arg(long, value_name = "NAME", default_value = "text")]
+    text_field: String,
+    /// JSONL field holding the document id.
+    #[arg(long, value_name = "NAME", default_value = "id")]
+    id_field: String,
+    /// JSONL field holding the URL (repeatable; dotted paths look inside objects).
+    #[arg(long, value_name = "NAME")]
+    url_field: Vec<String>,
+    /// JSONL field holding the publisher id (repeatable).
+    #[arg(long, value_name = "NAME")]
+    publisher_field: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ModeArg {
+    Strip,
+    Mask,
+    Tag,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ProvenanceArg {
+    Jsonl,
+    Sidecar,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum BudgetAction {
+    /// Strip it anyway (it is flagged in the summary and manifest).
+    Strip,
+    /// Leave it unstripped (its record still lists what would go).
+    Keep,
+}
+
+#[derive(Args, Debug)]
+struct StripArgs {
+    /// Files or folders to strip (folders are walked recursively, sorted); `-` for JSONL on stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output folder: clean files, provenance and `_manifest.json`.
+    #[arg(long, short, value_name = "DIR", required_unless_present = "dry_run")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    rules: RuleArgs,
+    #[command(flatten)]
+    input: InputArgs,
+    /// strip removes; mask replaces each removed span with `[chaff:RULE]`;
+    /// tag leaves the text as it is and only records.
+    #[arg(long, value_enum, default_value = "strip")]
+    mode: ModeArg,
+    /// Where provenance records go.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    provenance: ProvenanceArg,
+    /// Also write Dolma attribute files under OUT/attributes/NAME/.
+    #[arg(long, value_name = "NAME")]
+    attributes: Option<String>,
+    /// Worker threads (default: all cores); the output is the same for any N.
+    #[arg(long, short, value_name = "N")]
+    jobs: Option<usize>,
+    /// This run's rank: it takes sorted(files)[RANK::WORLD_SIZE].
+    #[arg(long, value_name = "R", default_value_t = 0, requires = "world_size")]
+    rank: usize,
+    /// How many runs split the corpus.
+    #[arg(long, value_name = "W", default_value_t = 1)]
+    world_size: usize,
+    /// Skip inputs unchanged since an earlier run into OUT with the same rules and options.
+    #[arg(long)]
+    resume: bool,
+    /// Show what would be removed instead of writing anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Largest share of a document's characters that may be removed before it is flagged.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.5)]
+    budget: f64,
+    /// What to do with a document over the budget.
+    #[arg(long, value_enum, default_value = "strip")]
+    budget_action: BudgetAction,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct DiffArgs {
+    /// Files or folders.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    rules: RuleArgs,
+    #[command(flatten)]
+    input: InputArgs,
+    /// Colour: auto (on a terminal), always or never.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+struct RestoreArgs {
+    /// An output folder of `chaff strip`.
+    #[arg(value_name = "OUT")]
+    out: PathBuf,
+    /// Where to write the rebuilt corpus.
+    #[arg(long, value_name = "DIR")]
+    to: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct VerifyArgs {
+    /// An output folder of `chaff strip`.
+    #[arg(value_name = "OUT")]
+    out: PathBuf,
 }
 
 /// Runs `chaff` with the process's arguments and standard streams.
@@ -121,6 +235,9 @@ where
     };
     let result = match cli.command {
         Command::Strip(args) => strip(args, out, err),
+        Command::Diff(args) => diff(args, out, err),
+        Command::Restore(args) => restore(args.out, Some(args.to), out, err),
+        Command::Verify(args) => restore(args.out, None, out, err),
         Command::Test(args) => test(args, out, err),
         Command::Rules(args) => list_rules(args, out, err),
     };
@@ -250,203 +367,300 @@ fn list_rules(args: RulesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     Ok(EXIT_OK)
 }
 
-/// One input file and where its output goes.
-struct Input {
-    path: PathBuf,
-    rel: PathBuf,
+/// Prints failures as they happen and drives the progress bar.
+struct Reporter<'a> {
+    err: RefCell<&'a mut dyn Write>,
+    progress: Option<Progress>,
 }
 
-/// What happened to one input.
-enum Outcome {
-    Done(Box<Record>),
-    Failed(String),
-}
-
-fn discover(paths: &[PathBuf], hidden: bool, failures: &mut Vec<String>) -> Vec<Input> {
-    let mut inputs = Vec::new();
-    for root in paths {
-        if !root.is_dir() {
-            let rel = root
-                .file_name()
-                .map_or_else(|| PathBuf::from("input"), PathBuf::from);
-            inputs.push(Input {
-                path: root.clone(),
-                rel,
-            });
-            continue;
-        }
-        let walker = walkdir::WalkDir::new(root)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                hidden || e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-            });
-        for entry in walker {
-            match entry {
-                Ok(e) if e.file_type().is_file() => {
-                    let rel = e
-                        .path()
-                        .strip_prefix(root)
-                        .unwrap_or(e.path())
-                        .to_path_buf();
-                    inputs.push(Input {
-                        path: e.into_path(),
-                        rel,
-                    });
-                }
-                Ok(_) => {}
-                Err(e) => failures.push(format!(
-                    "{}: cannot read: {e}",
-                    e.path().unwrap_or(root).display()
-                )),
+impl Observer for Reporter<'_> {
+    fn failure(&self, failure: &Failure) {
+        let line = format!("chaff: {failure}");
+        match &self.progress {
+            Some(p) => p.println(&line),
+            None => {
+                let _ = writeln!(self.err.borrow_mut(), "{line}");
             }
         }
     }
-    // Inputs with the same relative path would race for one output file, and
-    // the provenance file's name is taken: keep the first, report the others.
-    let mut taken = std::collections::HashMap::from([(
-        PathBuf::from(PROVENANCE_FILE),
-        "the provenance file".to_string(),
-    )]);
-    inputs.retain(|input| match taken.entry(input.rel.clone()) {
-        std::collections::hash_map::Entry::Occupied(e) => {
-            failures.push(format!(
-                "{}: output path {} is already used by {}; skipped",
-                input.path.display(),
-                input.rel.display(),
-                e.get()
-            ));
-            false
+
+    fn progress(&self, documents: u64, bytes: u64) {
+        if let Some(p) = &self.progress {
+            p.set(documents, bytes);
         }
-        std::collections::hash_map::Entry::Vacant(e) => {
-            e.insert(input.path.display().to_string());
-            true
+    }
+}
+
+impl InputArgs {
+    fn fields(&self) -> FieldNames {
+        let mut fields = FieldNames {
+            text: self.text_field.clone(),
+            id: self.id_field.clone(),
+            ..FieldNames::default()
+        };
+        if !self.url_field.is_empty() {
+            fields.url = self.url_field.clone();
         }
-    });
-    inputs
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder and
-/// a rename, so a killed run never leaves a half-written file.
-fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".chaff-").suffix(".tmp");
-    // tempfile creates owner-only (0o600) files; outputs should get the mode
-    // any new file gets (0o666 less the umask), as with `File::create`.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder.tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_data()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// Reads one input as UTF-8 text, or says why it is not.
-fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    if bytes.contains(&0) {
-        return Err(format!(
-            "{}: binary file (NUL byte at offset {}); skipped",
-            path.display(),
-            bytes.iter().position(|&b| b == 0).unwrap_or(0)
-        ));
+        if !self.publisher_field.is_empty() {
+            fields.publisher = self.publisher_field.clone();
+        }
+        fields
     }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{}: not UTF-8 (invalid byte at offset {}); skipped",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
-}
 
-fn strip_one(
-    stripper: &Stripper,
-    input: &Input,
-    out_dir: &Path,
-    publisher: Option<&str>,
-) -> Outcome {
-    let text = match read_text(&input.path) {
-        Ok(t) => t,
-        Err(e) => return Outcome::Failed(e),
-    };
-    let id = input.rel.to_string_lossy().replace('\\', "/");
-    let source = input.path.display().to_string();
-    let mut doc = Document::new(&id, &text).source(&source);
-    doc.publisher = publisher;
-    let result = SCRATCH.with(|s| stripper.strip_with(&doc, &mut s.borrow_mut()));
-    let target = out_dir.join(&input.rel);
-    if let Err(e) = write_atomic(&target, result.clean.as_bytes()) {
-        return Outcome::Failed(format!("{}: cannot write: {e}", target.display()));
+    fn walk(&self) -> WalkOptions {
+        WalkOptions {
+            hidden: self.hidden,
+            include: self.include.clone(),
+            exclude: self.exclude.clone(),
+        }
     }
-    Outcome::Done(Box::new(result.record))
-}
-
-thread_local! {
-    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<i32> {
+    if args.dry_run {
+        let diff_args = DiffArgs {
+            paths: args.paths,
+            rules: args.rules,
+            input: args.input,
+            color: ColorArg::Auto,
+        };
+        return diff(diff_args, out, err);
+    }
+    if args.world_size == 0 || args.rank >= args.world_size {
+        writeln!(
+            err,
+            "chaff: --rank must be below --world-size (got rank {} of {})",
+            args.rank, args.world_size
+        )?;
+        return Ok(EXIT_USAGE);
+    }
+    if !(0.0..=1.0).contains(&args.budget) {
+        writeln!(
+            err,
+            "chaff: --budget is a share between 0 and 1, not {}",
+            args.budget
+        )?;
+        return Ok(EXIT_USAGE);
+    }
+    let stdin = args.paths.len() == 1 && args.paths[0].as_os_str() == "-";
+    if !stdin && args.paths.iter().any(|p| p.as_os_str() == "-") {
+        writeln!(err, "chaff: `-` (stdin) cannot be mixed with other paths")?;
+        return Ok(EXIT_USAGE);
+    }
     let set = match load_rules(&args.rules, err) {
         Ok(set) => set,
         Err(code) => return Ok(code),
     };
     let stripper = Stripper::new(set)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()?;
-    let mut failures = Vec::new();
-    let inputs = discover(&args.paths, args.hidden, &mut failures);
-    for message in &failures {
-        writeln!(err, "chaff: {message}")?;
+    let out_dir = args.out.clone().unwrap_or_default();
+    let mut options = Options::new(out_dir.clone());
+    options.mode = match args.mode {
+        ModeArg::Strip => Mode::Strip,
+        ModeArg::Mask => Mode::Mask,
+        ModeArg::Tag => Mode::Tag,
+    };
+    options.provenance = match args.provenance {
+        ProvenanceArg::Jsonl => ProvenanceMode::Jsonl,
+        ProvenanceArg::Sidecar => ProvenanceMode::Sidecar,
+        ProvenanceArg::None => ProvenanceMode::None,
+    };
+    options.attributes = args.attributes.clone();
+    options.fields = args.input.fields();
+    options.publisher = args.input.publisher.clone();
+    options.rank = args.rank;
+    options.world_size = args.world_size;
+    options.resume = args.resume;
+    options.walk = args.input.walk();
+    options.budget = args.budget;
+    options.budget_keep = matches!(args.budget_action, BudgetAction::Keep);
+    options.jobs = args.jobs.unwrap_or(0);
+
+    let show_progress = !args.quiet && !stdin && io::stderr().is_terminal();
+    let total_bytes = if show_progress {
+        Some(input_bytes(&args.paths))
+    } else {
+        None
+    };
+    let reporter = Reporter {
+        err: RefCell::new(err),
+        progress: total_bytes.map(Progress::new),
+    };
+    let summary = if stdin {
+        let stdin = io::stdin();
+        let mut reader = io::BufReader::with_capacity(1 << 20, stdin.lock());
+        let mut writer = io::BufWriter::with_capacity(1 << 20, &mut *out);
+        let mut provenance = match (&args.out, options.provenance) {
+            (Some(dir), ProvenanceMode::Jsonl) => {
+                std::fs::create_dir_all(dir)?;
+                Some(batch::AtomicFile::create(&options.provenance_path())?)
+            }
+            _ => None,
+        };
+        let result = batch::strip_stream(
+            &stripper,
+            &options,
+            &mut reader,
+            &mut writer,
+            provenance.as_mut().map(|p| p as &mut dyn Write),
+            &reporter,
+        );
+        let summary = match result {
+            Ok(s) => s,
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(EXIT_OK),
+            Err(e) => return Err(e.into()),
+        };
+        match writer.flush() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(EXIT_OK),
+            other => other?,
+        }
+        if let Some(p) = provenance {
+            p.commit()?;
+        }
+        summary
+    } else {
+        batch::strip(&stripper, &args.paths, &options, &reporter)?
+    };
+    if let Some(p) = &reporter.progress {
+        p.finish();
     }
-    let out_dir = args.out.as_path();
-    std::fs::create_dir_all(out_dir)?;
-    let mut provenance = Vec::new();
-    let (mut docs, mut edits, mut bytes_in, mut bytes_out) = (0usize, 0usize, 0usize, 0usize);
-    for chunk in inputs.chunks(CHUNK) {
-        let outcomes: Vec<Outcome> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|input| strip_one(&stripper, input, out_dir, args.publisher.as_deref()))
-                .collect()
-        });
-        for outcome in outcomes {
-            match outcome {
-                Outcome::Done(record) => {
-                    docs += 1;
-                    edits += record.edits.len();
-                    bytes_in += record.input_bytes;
-                    bytes_out += record.output_bytes;
-                    serde_json::to_writer(&mut provenance, &record)?;
-                    provenance.push(b'\n');
-                }
-                Outcome::Failed(message) => {
-                    writeln!(err, "chaff: {message}")?;
-                    failures.push(message);
+    let err = reporter.err.into_inner();
+    if !args.quiet {
+        let t = &summary.totals;
+        let target = if stdin {
+            "stdout".to_string()
+        } else {
+            out_dir.display().to_string()
+        };
+        writeln!(
+            err,
+            "stripped {} document{} into {target}: {} edits, {} of {} bytes removed, {} over budget; {} failed ({:.2}s)",
+            t.docs,
+            if t.docs == 1 { "" } else { "s" },
+            t.edits,
+            t.bytes_in.saturating_sub(t.bytes_out),
+            t.bytes_in,
+            summary.over_budget.len(),
+            summary.failures.len(),
+            summary.seconds,
+        )?;
+        for f in &summary.failures {
+            writeln!(err, "  failed: {f}")?;
+        }
+    }
+    Ok(if summary.ok() { EXIT_OK } else { EXIT_FAILED })
+}
+
+/// Bytes of every input file, for the progress bar.
+fn input_bytes(paths: &[PathBuf]) -> u64 {
+    paths
+        .iter()
+        .flat_map(|p| walkdir::WalkDir::new(p).into_iter().flatten())
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+fn diff(args: DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<i32> {
+    let set = match load_rules(&args.rules, err) {
+        Ok(set) => set,
+        Err(code) => return Ok(code),
+    };
+    let stripper = Stripper::new(set)?;
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut options = Options::new(PathBuf::new());
+    options.fields = args.input.fields();
+    options.publisher = args.input.publisher.clone();
+    options.walk = args.input.walk();
+    let mut failures = Vec::new();
+    let mut documents = 0u64;
+    let mut edits = 0u64;
+    let mut write_error = None;
+    batch::preview(
+        &stripper,
+        &args.paths,
+        &options,
+        &mut failures,
+        &mut |source, text, record| {
+            documents += 1;
+            for e in record.rule_edits() {
+                edits += 1;
+                let before = &text[..e.start];
+                let line = before.matches('\n').count() + 1;
+                let column = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+                    .chars()
+                    .count()
+                    + 1;
+                let text = format!("{:?}", e.text);
+                let shown = if color {
+                    format!(
+                        "\x1b[35m{source}\x1b[0m:{line}:{column}: \x1b[33m{}\x1b[0m ({}) \x1b[31m{text}\x1b[0m",
+                        e.rule, e.category
+                    )
+                } else {
+                    format!(
+                        "{source}:{line}:{column}: {} ({}) {text}",
+                        e.rule, e.category
+                    )
+                };
+                if write_error.is_none()
+                    && let Err(err) = writeln!(out, "{shown}")
+                {
+                    write_error = Some(err);
                 }
             }
-        }
+        },
+    );
+    if let Some(e) = write_error {
+        return Err(e.into());
     }
-    write_atomic(&out_dir.join(PROVENANCE_FILE), &provenance)?;
-    if !args.quiet {
-        writeln!(
-            out,
-            "stripped {docs} document{} into {}: {edits} edits, {} of {} bytes removed; {} failed",
-            if docs == 1 { "" } else { "s" },
-            out_dir.display(),
-            bytes_in - bytes_out,
-            bytes_in,
-            failures.len()
-        )?;
-        for f in &failures {
-            writeln!(out, "  failed: {f}")?;
-        }
+    for f in &failures {
+        writeln!(err, "chaff: {f}")?;
     }
+    writeln!(
+        err,
+        "{edits} removal{} in {documents} document{}; {} failed",
+        if edits == 1 { "" } else { "s" },
+        if documents == 1 { "" } else { "s" },
+        failures.len()
+    )?;
     Ok(if failures.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
+
+fn restore(
+    folder: PathBuf,
+    to: Option<PathBuf>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let report = match batch::restore::restore(&folder, to.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            writeln!(err, "chaff: {e}")?;
+            return Ok(EXIT_FAILED);
+        }
+    };
+    for f in &report.failures {
+        writeln!(err, "chaff: {f}")?;
+    }
+    let verb = if to.is_some() { "restored" } else { "verified" };
+    writeln!(
+        out,
+        "{verb} {} file{} ({} documents); {} failed",
+        report.files,
+        if report.files == 1 { "" } else { "s" },
+        report.docs,
+        report.failures.len()
+    )?;
+    Ok(if report.failures.is_empty() {
         EXIT_OK
     } else {
         EXIT_FAILED

@@ -34,7 +34,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 /// The top-level field that [`Row::render`]'s `metadata_additions` go into.
-const METADATA: &str = "metadata";
+pub const METADATA: &str = "metadata";
 
 /// Why a line could not be read as a row, or a field could not be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -105,6 +105,140 @@ impl<'a> Row<'a> {
     pub fn parse(line: &'a str) -> Result<Row<'a>, RowError> {
         let Fields(fields) = serde_json::from_str(line).map_err(|e| RowError::malformed(&e))?;
         Ok(Row { text: line, fields })
+    }
+
+    /// Writes the row back with the fewest byte changes: every byte of the
+    /// line is kept but the values replaced, the fields removed and the
+    /// fields added. Unlike [`Row::render`], white space between fields is
+    /// kept too, so a change made by `splice` can be undone by another
+    /// `splice` exactly:
+    /// - `(field, Some(raw))` replaces the field's value, or adds the field
+    ///   after the last one (`,"field":raw`) when it is missing;
+    /// - `(field, None)` removes the field with the separator before it
+    ///   (after it, for the first field);
+    /// - `metadata_additions` replace or add keys inside the `metadata`
+    ///   object, adding `,"metadata":{…}` after the last field when the row
+    ///   has none.
+    ///
+    /// Values are raw JSON and are not checked.
+    pub fn splice(
+        &self,
+        replacements: &[(&str, Option<String>)],
+        metadata_additions: &[(&str, String)],
+    ) -> Result<String, RowError> {
+        let base = self.text.as_ptr() as usize;
+        let range = |v: &RawValue| {
+            let start = v.get().as_ptr() as usize - base;
+            (start, start + v.get().len())
+        };
+        // (start, end, text) edits of the line, applied in order.
+        let mut edits: Vec<(usize, usize, String)> = Vec::new();
+        let value_end = |i: usize| range(self.fields[i].1).1;
+        let last_end = self
+            .fields
+            .last()
+            .map(|(_, v)| range(v).1)
+            .unwrap_or_else(|| self.text.find('{').map_or(0, |i| i + 1));
+        let lead = if self.fields.is_empty() { "" } else { "," };
+        let mut appended = String::new();
+        let mut append = |key: &str, raw: &str| {
+            if !appended.is_empty() || !lead.is_empty() {
+                appended.push(',');
+            }
+            push_json_string(&mut appended, key);
+            appended.push(':');
+            appended.push_str(raw);
+        };
+        for (key, value) in replacements {
+            let found = self.fields.iter().rposition(|(k, _)| k == key);
+            match (found, value) {
+                (Some(i), Some(raw)) => {
+                    let (s, e) = range(self.fields[i].1);
+                    edits.push((s, e, raw.clone()));
+                }
+                (Some(i), None) => {
+                    let key_start = key_start(self.text, &self.fields, i, base);
+                    if i > 0 {
+                        edits.push((value_end(i - 1), range(self.fields[i].1).1, String::new()));
+                    } else if self.fields.len() > 1 {
+                        let next = key_start_of(self.text, &self.fields, 1, base);
+                        edits.push((key_start, next, String::new()));
+                    } else {
+                        edits.push((key_start, range(self.fields[i].1).1, String::new()));
+                    }
+                }
+                (None, Some(raw)) => append(key, raw),
+                (None, None) => {}
+            }
+        }
+        if !metadata_additions.is_empty() {
+            match self.fields.iter().rposition(|(k, _)| k == METADATA) {
+                Some(i) => {
+                    let meta = self.fields[i].1;
+                    let inner = Row::parse(meta.get()).map_err(|_| RowError::WrongType {
+                        field: METADATA.to_string(),
+                        expected: "an object",
+                    })?;
+                    let inner_end =
+                        inner
+                            .fields
+                            .last()
+                            .map(|(_, v)| range(v).1)
+                            .unwrap_or_else(|| {
+                                range(meta).0 + meta.get().find('{').map_or(0, |i| i + 1)
+                            });
+                    let mut added = String::new();
+                    for (key, raw) in metadata_additions {
+                        match inner.fields.iter().rposition(|(k, _)| k == key) {
+                            Some(j) => {
+                                let (s, e) = range(inner.fields[j].1);
+                                edits.push((s, e, raw.clone()));
+                            }
+                            None => {
+                                if !added.is_empty() || !inner.fields.is_empty() {
+                                    added.push(',');
+                                }
+                                push_json_string(&mut added, key);
+                                added.push(':');
+                                added.push_str(raw);
+                            }
+                        }
+                    }
+                    if !added.is_empty() {
+                        edits.push((inner_end, inner_end, added));
+                    }
+                }
+                None => {
+                    let mut object = String::from("{");
+                    for (n, (key, raw)) in metadata_additions.iter().enumerate() {
+                        if n > 0 {
+                            object.push(',');
+                        }
+                        push_json_string(&mut object, key);
+                        object.push(':');
+                        object.push_str(raw);
+                    }
+                    object.push('}');
+                    append(METADATA, &object);
+                }
+            }
+        }
+        if !appended.is_empty() {
+            edits.push((last_end, last_end, appended));
+        }
+        edits.sort_by_key(|&(s, e, _)| (s, e));
+        let mut out = String::with_capacity(self.text.len() + 64);
+        let mut pos = 0;
+        for (s, e, text) in edits {
+            if s < pos {
+                continue; // overlapping edits of a duplicated key: first wins
+            }
+            out.push_str(&self.text[pos..s]);
+            out.push_str(&text);
+            pos = e;
+        }
+        out.push_str(&self.text[pos..]);
+        Ok(out)
     }
 
     /// The top-level fields in source order, duplicates included.
@@ -296,6 +430,23 @@ impl<'a> Row<'a> {
         out.push('}');
         Ok(())
     }
+}
+
+/// The offset of field `i`'s key (its opening quote) in `text`.
+fn key_start_of(text: &str, fields: &[(Cow<'_, str>, &RawValue)], i: usize, base: usize) -> usize {
+    key_start(text, fields, i, base)
+}
+
+/// The offset of field `i`'s key: the first `"` after the previous value
+/// (or after the opening `{`).
+fn key_start(text: &str, fields: &[(Cow<'_, str>, &RawValue)], i: usize, base: usize) -> usize {
+    let from = if i == 0 {
+        text.find('{').map_or(0, |p| p + 1)
+    } else {
+        let prev = fields[i - 1].1.get();
+        prev.as_ptr() as usize - base + prev.len()
+    };
+    text[from..].find('"').map_or(from, |p| from + p)
 }
 
 /// Encodes `s` as a JSON string literal, quotes included, exactly as

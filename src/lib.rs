@@ -20,10 +20,12 @@
 
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod cli;
 pub mod compress;
 pub mod engine;
 pub mod jsonl;
+pub mod progress;
 pub mod provenance;
 pub mod rules;
 pub mod selftest;

@@ -1,0 +1,257 @@
+//! One document at a time: a text file's contents or a JSONL row, stripped
+//! and rendered for the run's mode.
+
+use super::{Failure, Input, Options};
+use crate::engine::{Document, Scratch, Stripper};
+use crate::jsonl::{self, Row};
+use crate::provenance::{self, Mode, Record, RowOrigin};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// JSONL field names. Dotted names (`metadata.url`) look inside objects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fields {
+    /// The text field (top level).
+    pub text: String,
+    /// The id field.
+    pub id: String,
+    /// Fields holding the document's URL, first found wins.
+    pub url: Vec<String>,
+    /// Fields holding the publisher id, first found wins.
+    pub publisher: Vec<String>,
+}
+
+impl Default for Fields {
+    fn default() -> Fields {
+        Fields {
+            text: "text".into(),
+            id: "id".into(),
+            url: vec!["url".into(), "metadata.url".into()],
+            publisher: vec!["publisher".into(), "metadata.publisher".into()],
+        }
+    }
+}
+
+/// A stripped document.
+pub struct DocOutcome {
+    /// The output text (for the run's mode).
+    pub output: String,
+    /// Its record.
+    pub record: Record,
+    /// Edits made by rules.
+    pub rule_edits: u64,
+    /// Characters removed.
+    pub chars_removed: u64,
+    /// Rule ids that fired, once each.
+    pub rules: Vec<String>,
+    /// The resolved publisher.
+    pub publisher: Option<String>,
+    /// Whether more than the budget would go.
+    pub over_budget: bool,
+    /// `file` or `file:line`.
+    pub source: String,
+}
+
+/// Checks that file bytes are text: no NUL byte, valid UTF-8.
+pub fn check_text(bytes: &[u8]) -> Result<&str, String> {
+    if let Some(at) = memchr::memchr(0, bytes) {
+        return Err(format!("binary file (NUL byte at offset {at}); skipped"));
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 (invalid byte at offset {}); skipped",
+            e.valid_up_to()
+        )
+    })
+}
+
+fn strip_doc(stripper: &Stripper, options: &Options, doc: &Document<'_>) -> DocOutcome {
+    let stripped = SCRATCH.with(|s| stripper.strip_with(doc, &mut s.borrow_mut()));
+    let mut record = stripped.record;
+    let chars_removed = record.removed_chars() as u64;
+    let total_chars = record
+        .edits
+        .last()
+        .map_or(0, |e| e.char_end + doc.text[e.end..].chars().count());
+    let over_budget = total_chars > 0 && chars_removed as f64 > options.budget * total_chars as f64;
+    let mode = if over_budget && options.budget_keep {
+        Mode::Tag
+    } else {
+        options.mode
+    };
+    let output = provenance::render(doc.text, stripped.clean, &mut record, mode);
+    let mut rules: Vec<String> = record.rule_edits().map(|e| e.rule.clone()).collect();
+    rules.sort();
+    rules.dedup();
+    DocOutcome {
+        output,
+        rule_edits: record.rule_edits().count() as u64,
+        chars_removed,
+        rules,
+        publisher: record.publisher.id.clone(),
+        over_budget,
+        source: doc.source.unwrap_or(doc.id).to_string(),
+        record,
+    }
+}
+
+/// Strips a text file's contents.
+pub fn strip_text(stripper: &Stripper, options: &Options, input: &Input, text: &str) -> DocOutcome {
+    let source = input.path.display().to_string();
+    let mut doc = Document::new(&input.rel, text).source(&source);
+    doc.publisher = options.publisher.as_deref();
+    let mut outcome = strip_doc(stripper, options, &doc);
+    outcome.record.file = Some(input.rel.clone());
+    outcome
+}
+
+/// What became of one JSONL line.
+pub struct RowResult {
+    /// The output line, with the input's line ending.
+    pub output: Vec<u8>,
+    /// The stripped document, when the line was one.
+    pub outcome: Option<DocOutcome>,
+    /// Why the line was copied through unchanged, when it was an error.
+    pub failure: Option<Failure>,
+    /// The Dolma attributes row for this line.
+    pub attributes: String,
+}
+
+/// Splits a line's ending (`\n` or `\r\n`) off.
+fn split_ending(line: &[u8]) -> (&[u8], &[u8]) {
+    let cut = if line.ends_with(b"\r\n") {
+        2
+    } else {
+        usize::from(line.ends_with(b"\n"))
+    };
+    line.split_at(line.len() - cut)
+}
+
+/// Strips one JSONL line. A line that is not a usable row is copied through
+/// unchanged and reported; a blank line is copied through silently.
+pub fn strip_row(
+    stripper: &Stripper,
+    options: &Options,
+    input: &Input,
+    line_no: u64,
+    line: &[u8],
+) -> RowResult {
+    let file = input.path.display().to_string();
+    let passthrough = |message: Option<String>, id: Option<&str>| RowResult {
+        output: line.to_vec(),
+        outcome: None,
+        failure: message.map(|message| Failure {
+            file: file.clone(),
+            line: Some(line_no),
+            message,
+        }),
+        attributes: attributes_row(
+            options.attributes.as_deref().unwrap_or(""),
+            id.unwrap_or(""),
+            None,
+        ),
+    };
+    let (body, ending) = split_ending(line);
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return passthrough(None, None);
+    }
+    let Ok(body) = std::str::from_utf8(body) else {
+        return passthrough(Some("not UTF-8; copied unchanged".into()), None);
+    };
+    let row = match Row::parse(body) {
+        Ok(row) => row,
+        Err(e) => return passthrough(Some(format!("{e}; copied unchanged")), None),
+    };
+    let fields = &options.fields;
+    let id = match row.string(&fields.id) {
+        Ok(Some(id)) => id.into_owned(),
+        _ => format!("{}:{line_no}", input.rel),
+    };
+    let text = match row.string(&fields.text) {
+        Ok(Some(text)) => text,
+        Ok(None) => {
+            return passthrough(
+                Some(format!("no `{}` field; copied unchanged", fields.text)),
+                Some(&id),
+            );
+        }
+        Err(e) => return passthrough(Some(format!("{e}; copied unchanged")), Some(&id)),
+    };
+    let first = |names: &[String]| names.iter().find_map(|n| row.string(n).ok().flatten());
+    let publisher = match &options.publisher {
+        Some(p) => Some(std::borrow::Cow::Borrowed(p.as_str())),
+        None => first(&fields.publisher),
+    };
+    let url = first(&fields.url);
+    let source = format!("{}:{line_no}", file);
+    let mut doc = Document::new(&id, &text).source(&source);
+    doc.publisher = publisher.as_deref();
+    doc.url = url.as_deref();
+    let mut outcome = strip_doc(stripper, options, &doc);
+    let raw_text = row.get(&fields.text).map(|r| r.get()).unwrap_or_default();
+    let canonical = jsonl::to_json_string(&text);
+    outcome.record.file = Some(input.rel.clone());
+    outcome.record.line = Some(line_no);
+    outcome.record.row = Some(RowOrigin {
+        text_field: fields.text.clone(),
+        text_raw: (raw_text != canonical).then(|| raw_text.to_string()),
+        metadata_raw: row.get(jsonl::METADATA).map(|m| m.get().to_string()),
+    });
+    let summary = serde_json::json!({
+        "rules_digest": outcome.record.rules_digest,
+        "mode": outcome.record.mode,
+        "edits": outcome.rule_edits,
+        "chars_removed": outcome.chars_removed,
+    });
+    let rendered = row.splice(
+        &[(
+            fields.text.as_str(),
+            Some(jsonl::to_json_string(&outcome.output)),
+        )],
+        &[("chaff", summary.to_string())],
+    );
+    match rendered {
+        Ok(mut out) => {
+            let mut output = std::mem::take(&mut out).into_bytes();
+            output.extend_from_slice(ending);
+            let attributes = attributes_row(
+                options.attributes.as_deref().unwrap_or(""),
+                &id,
+                Some(&outcome.record),
+            );
+            RowResult {
+                output,
+                outcome: Some(outcome),
+                failure: None,
+                attributes,
+            }
+        }
+        Err(e) => passthrough(Some(format!("{e}; copied unchanged")), Some(&id)),
+    }
+}
+
+/// A Dolma attributes row: for each category the removed spans as
+/// `[start, end, 1.0]` in character offsets, and all of them under `NAME`.
+pub fn attributes_row(name: &str, id: &str, record: Option<&Record>) -> String {
+    let mut attributes = serde_json::Map::new();
+    if let Some(record) = record {
+        let mut all = Vec::new();
+        for e in &record.edits {
+            let span = serde_json::json!([e.char_start, e.char_end, 1.0]);
+            all.push(span.clone());
+            let key = format!("{name}__{}", e.category);
+            attributes
+                .entry(key)
+                .or_insert_with(|| serde_json::Value::Array(Vec::new()))
+                .as_array_mut()
+                .expect("arrays only")
+                .push(span);
+        }
+        attributes.insert(name.to_string(), serde_json::Value::Array(all));
+    }
+    serde_json::json!({ "id": id, "attributes": attributes }).to_string()
+}

@@ -1,0 +1,863 @@
+//! The batch pipeline: corpora in (text trees, JSONL shards), clean corpora,
+//! provenance and a manifest out.
+//!
+//! Inputs are processed in sorted order, in batches spread over the worker
+//! threads; each batch's results are written in input order, so the output
+//! bytes are the same for any number of threads. Memory is bounded by the
+//! batch size, not by the corpus: JSONL files are streamed in blocks of rows.
+//!
+//! The library never prints: problems and progress go to an [`Observer`].
+
+mod docs;
+pub mod manifest;
+mod output;
+pub mod restore;
+pub mod walk;
+
+pub use manifest::Manifest;
+pub use output::{AtomicFile, write_atomic};
+pub use walk::{Input, Kind, WalkOptions};
+
+use crate::compress::{self, Compression};
+use crate::engine::Stripper;
+use crate::provenance::{Mode, sha256_hex};
+use docs::{DocOutcome, Fields};
+use manifest::{FileSummary, Totals};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub use docs::Fields as FieldNames;
+
+/// Where provenance records go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProvenanceMode {
+    /// `OUT/provenance.jsonl` (`provenance-RRRRR.jsonl` per rank).
+    Jsonl,
+    /// `<name>.prov.json` beside each text output (`<name>.prov.jsonl` beside
+    /// each JSONL output).
+    Sidecar,
+    /// No records (the manifest is still written).
+    None,
+}
+
+/// What a batch run does.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The output folder.
+    pub out: PathBuf,
+    /// Strip, mask or tag.
+    pub mode: Mode,
+    /// Where records go.
+    pub provenance: ProvenanceMode,
+    /// Write Dolma attribute files under `attributes/NAME/`.
+    pub attributes: Option<String>,
+    /// JSONL field names.
+    pub fields: Fields,
+    /// Publisher of every document, overriding metadata.
+    pub publisher: Option<String>,
+    /// This run's rank (0-based) among `world_size`.
+    pub rank: usize,
+    /// How many runs split the corpus; 1 for a single run.
+    pub world_size: usize,
+    /// Skip inputs that are unchanged since a previous run with the same
+    /// rules and options (a killed run resumes where it stopped).
+    pub resume: bool,
+    /// How folders are walked.
+    pub walk: WalkOptions,
+    /// Worker threads; 0 for one per core.
+    pub jobs: usize,
+    /// Largest share of a document's characters that may be removed before
+    /// it is flagged (0.0–1.0).
+    pub budget: f64,
+    /// Leave documents over the budget unstripped.
+    pub budget_keep: bool,
+}
+
+impl Options {
+    fn pool(&self) -> io::Result<rayon::ThreadPool> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.jobs)
+            .build()
+            .map_err(io::Error::other)
+    }
+
+    /// Defaults for writing into `out`.
+    pub fn new(out: impl Into<PathBuf>) -> Options {
+        Options {
+            out: out.into(),
+            mode: Mode::Strip,
+            provenance: ProvenanceMode::Jsonl,
+            attributes: None,
+            fields: Fields::default(),
+            publisher: None,
+            rank: 0,
+            world_size: 1,
+            resume: false,
+            walk: WalkOptions::default(),
+            jobs: 0,
+            budget: 0.5,
+            budget_keep: false,
+        }
+    }
+
+    /// `-RRRRR` when the run is one rank of several, else empty.
+    pub fn rank_suffix(&self) -> String {
+        if self.world_size > 1 {
+            format!("-{:05}", self.rank)
+        } else {
+            String::new()
+        }
+    }
+
+    /// The provenance file of this run.
+    pub fn provenance_path(&self) -> PathBuf {
+        self.out
+            .join(format!("provenance{}.jsonl", self.rank_suffix()))
+    }
+
+    /// The manifest of this run.
+    pub fn manifest_path(&self) -> PathBuf {
+        self.out
+            .join(format!("_manifest{}.json", self.rank_suffix()))
+    }
+
+    fn journal_path(&self) -> PathBuf {
+        self.out
+            .join(".chaff")
+            .join(format!("journal{}.jsonl", self.rank_suffix()))
+    }
+
+    /// What must be equal for a previous output to be reused on resume.
+    fn key(&self, rules_digest: &str) -> String {
+        let canonical = serde_json::json!({
+            "tool": env!("CARGO_PKG_VERSION"),
+            "rules": rules_digest,
+            "mode": self.mode,
+            "provenance": self.provenance,
+            "attributes": self.attributes,
+            "fields": self.fields,
+            "publisher": self.publisher,
+            "budget": self.budget,
+            "budget_keep": self.budget_keep,
+        });
+        sha256_hex(canonical.to_string().as_bytes())
+    }
+}
+
+/// A problem with one input file or row. The run goes on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// The input file.
+    pub file: String,
+    /// The 1-based line, for a JSONL row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl Failure {
+    /// A problem with a whole file.
+    pub fn file(file: impl Into<String>, message: impl Into<String>) -> Failure {
+        Failure {
+            file: file.into(),
+            line: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// Receives what a run has to say while it runs (on the calling thread).
+pub trait Observer {
+    /// A file or row failed (it is also listed in the summary).
+    fn failure(&self, failure: &Failure);
+    /// Work done so far: documents and input bytes.
+    fn progress(&self, _documents: u64, _bytes: u64) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl Observer for Silent {
+    fn failure(&self, _: &Failure) {}
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Totals over every input.
+    pub totals: Totals,
+    /// Every problem, in input order.
+    pub failures: Vec<Failure>,
+    /// Hits per rule id.
+    pub hits: BTreeMap<String, u64>,
+    /// Documents per publisher (`unknown` for none).
+    pub publishers: BTreeMap<String, u64>,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// Documents over the removal budget (`file` or `file:line`).
+    pub over_budget: Vec<String>,
+}
+
+impl Summary {
+    /// Whether every input and row was processed.
+    pub fn ok(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Per-file result, kept in the journal so a later run can reuse it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    summary: FileSummary,
+    key: String,
+    size: u64,
+    modified_ns: Option<u128>,
+    errors: Vec<Failure>,
+    hits: BTreeMap<String, u64>,
+    publishers: BTreeMap<String, u64>,
+    over_budget: Vec<String>,
+    records: Vec<Box<RawValue>>,
+}
+
+/// Shared, read-only state of a run.
+struct Ctx<'a> {
+    stripper: &'a Stripper,
+    options: &'a Options,
+    key: String,
+    pool: &'a rayon::ThreadPool,
+}
+
+/// Files per batch at most.
+const BATCH_FILES: usize = 64;
+/// Input bytes per batch at most (a larger single file is its own batch).
+const BATCH_BYTES: u64 = 64 << 20;
+
+/// Strips every input under `paths` into `options.out`.
+pub fn strip(
+    stripper: &Stripper,
+    paths: &[PathBuf],
+    options: &Options,
+    observer: &dyn Observer,
+) -> io::Result<Summary> {
+    let started = Instant::now();
+    let mut summary = Summary::default();
+    let inputs = walk::discover(
+        paths,
+        &options.walk,
+        Some(&options.out),
+        &mut summary.failures,
+    )
+    .map_err(io::Error::other)?;
+    for f in &summary.failures {
+        observer.failure(f);
+    }
+    let inputs = walk::partition(inputs, options.rank, options.world_size);
+    std::fs::create_dir_all(options.out.join(".chaff"))?;
+    let pool = options.pool()?;
+    let ctx = Ctx {
+        stripper,
+        options,
+        key: options.key(stripper.rules().digest()),
+        pool: &pool,
+    };
+    let journal_path = options.journal_path();
+    let previous = if options.resume {
+        Journal::index(&journal_path)?
+    } else {
+        HashMap::new()
+    };
+    let mut journal = Journal::open(&journal_path, options.resume)?;
+    // Offsets in the journal of each input's entry, in input order.
+    let mut entries: Vec<(u64, u64)> = Vec::with_capacity(inputs.len());
+    let (mut docs_done, mut bytes_done) = (0u64, 0u64);
+    let mut start = 0;
+    while start < inputs.len() {
+        let mut end = start;
+        let mut bytes = 0;
+        while end < inputs.len()
+            && end - start < BATCH_FILES
+            && (end == start || bytes < BATCH_BYTES)
+        {
+            bytes += std::fs::metadata(&inputs[end].path).map_or(0, |m| m.len());
+            end += 1;
+        }
+        let batch = &inputs[start..end];
+        let results: Vec<Result<Entry, Failure>> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|input| {
+                    if let Some(entry) = previous
+                        .get(&input.rel)
+                        .and_then(|&at| reusable(&ctx, input, &journal_path, at))
+                    {
+                        return Ok(entry);
+                    }
+                    process(&ctx, input)
+                })
+                .collect()
+        });
+        for result in results {
+            match result {
+                Ok(entry) => {
+                    for f in &entry.errors {
+                        observer.failure(f);
+                    }
+                    docs_done += entry.summary.docs;
+                    bytes_done += entry.summary.bytes_in;
+                    entries.push(journal.append(&entry)?);
+                }
+                Err(f) => {
+                    observer.failure(&f);
+                    summary.failures.push(f);
+                }
+            }
+        }
+        journal.flush()?;
+        observer.progress(docs_done, bytes_done);
+        start = end;
+    }
+    drop(journal);
+    finish(&ctx, &journal_path, &entries, &mut summary, started)?;
+    Ok(summary)
+}
+
+/// Writes provenance and the manifest from the journal, and compacts it.
+fn finish(
+    ctx: &Ctx<'_>,
+    journal_path: &Path,
+    entries: &[(u64, u64)],
+    summary: &mut Summary,
+    started: Instant,
+) -> io::Result<()> {
+    let options = ctx.options;
+    let mut journal = File::open(journal_path)?;
+    let mut provenance = match options.provenance {
+        ProvenanceMode::Jsonl => Some(output::AtomicFile::create(&options.provenance_path())?),
+        _ => None,
+    };
+    let mut compacted = output::AtomicFile::create(journal_path)?;
+    let mut files = Vec::with_capacity(entries.len());
+    let mut line = Vec::new();
+    for &(offset, len) in entries {
+        line.resize(len as usize, 0);
+        journal.seek(SeekFrom::Start(offset))?;
+        journal.read_exact(&mut line)?;
+        let entry: Entry = serde_json::from_slice(&line).map_err(io::Error::other)?;
+        compacted.write_all(&line)?;
+        compacted.write_all(b"\n")?;
+        if let Some(p) = provenance.as_mut() {
+            for r in &entry.records {
+                p.write_all(r.get().as_bytes())?;
+                p.write_all(b"\n")?;
+            }
+        }
+        summary.totals.add(&entry.summary);
+        for (rule, n) in entry.hits {
+            *summary.hits.entry(rule).or_default() += n;
+        }
+        for (p, n) in entry.publishers {
+            *summary.publishers.entry(p).or_default() += n;
+        }
+        summary.over_budget.extend(entry.over_budget);
+        summary.failures.extend(entry.errors);
+        files.push(entry.summary);
+    }
+    if let Some(p) = provenance {
+        p.commit()?;
+    }
+    compacted.commit()?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.totals.failed_files =
+        summary.failures.iter().filter(|f| f.line.is_none()).count() as u64;
+    summary.totals.failed_rows = summary.failures.len() as u64 - summary.totals.failed_files;
+    let manifest = Manifest::new(ctx.stripper.rules(), options, files, summary);
+    let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(io::Error::other)?;
+    bytes.push(b'\n');
+    write_atomic(&options.manifest_path(), &bytes)
+}
+
+/// A previous run's entry for `input`, if it can stand: same key, same file
+/// size and modification time, and its outputs still there.
+fn reusable(ctx: &Ctx<'_>, input: &Input, journal: &Path, at: (u64, u64)) -> Option<Entry> {
+    let meta = std::fs::metadata(&input.path).ok()?;
+    let mut file = File::open(journal).ok()?;
+    file.seek(SeekFrom::Start(at.0)).ok()?;
+    let mut line = vec![0; at.1 as usize];
+    file.read_exact(&mut line).ok()?;
+    let entry: Entry = serde_json::from_slice(&line).ok()?;
+    let same = entry.key == ctx.key
+        && entry.size == meta.len()
+        && entry.modified_ns == modified_ns(&meta)
+        && ctx.options.out.join(&input.rel).is_file()
+        && (ctx.options.provenance != ProvenanceMode::Sidecar
+            || ctx
+                .options
+                .out
+                .join(sidecar_name(&input.rel, input.kind))
+                .is_file());
+    same.then_some(entry).map(|mut e| {
+        e.summary.resumed = true;
+        e
+    })
+}
+
+fn modified_ns(meta: &std::fs::Metadata) -> Option<u128> {
+    meta.modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_nanos())
+}
+
+/// The sidecar file of an output.
+pub fn sidecar_name(rel: &str, kind: Kind) -> String {
+    match kind {
+        Kind::Text => format!("{rel}.prov.json"),
+        Kind::Jsonl => format!("{rel}.prov.jsonl"),
+    }
+}
+
+/// The append-only journal of per-file entries.
+struct Journal {
+    file: BufWriter<File>,
+    at: u64,
+}
+
+impl Journal {
+    fn open(path: &Path, append: bool) -> io::Result<Journal> {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(append)
+            .write(true)
+            .truncate(!append)
+            .open(path)?;
+        let at = file.seek(SeekFrom::End(0))?;
+        Ok(Journal {
+            file: BufWriter::new(file),
+            at,
+        })
+    }
+
+    /// The last complete entry of each file in a journal: offset and length.
+    fn index(path: &Path) -> io::Result<HashMap<String, (u64, u64)>> {
+        #[derive(Deserialize)]
+        struct Head {
+            summary: HeadSummary,
+        }
+        #[derive(Deserialize)]
+        struct HeadSummary {
+            file: String,
+        }
+        let mut index = HashMap::new();
+        let Ok(file) = File::open(path) else {
+            return Ok(index);
+        };
+        let mut reader = io::BufReader::new(file);
+        let mut at = 0u64;
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line)? as u64;
+            if n == 0 {
+                break;
+            }
+            // A line cut short by a killed run has no newline: ignore it.
+            if line.last() == Some(&b'\n')
+                && let Ok(head) = serde_json::from_slice::<Head>(&line[..line.len() - 1])
+            {
+                index.insert(head.summary.file, (at, n - 1));
+            }
+            at += n;
+        }
+        Ok(index)
+    }
+
+    fn append(&mut self, entry: &Entry) -> io::Result<(u64, u64)> {
+        let bytes = serde_json::to_vec(entry).map_err(io::Error::other)?;
+        self.file.write_all(&bytes)?;
+        self.file.write_all(b"\n")?;
+        let at = (self.at, bytes.len() as u64);
+        self.at += bytes.len() as u64 + 1;
+        Ok(at)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()?;
+        self.file.get_ref().sync_data()
+    }
+}
+
+/// Strips one input file into its outputs.
+fn process(ctx: &Ctx<'_>, input: &Input) -> Result<Entry, Failure> {
+    let fail = |m: String| Failure::file(input.path.display().to_string(), m);
+    let meta = std::fs::metadata(&input.path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let mut entry = Entry {
+        summary: FileSummary::new(input),
+        key: ctx.key.clone(),
+        size: meta.len(),
+        modified_ns: modified_ns(&meta),
+        errors: Vec::new(),
+        hits: BTreeMap::new(),
+        publishers: BTreeMap::new(),
+        over_budget: Vec::new(),
+        records: Vec::new(),
+    };
+    match input.kind {
+        Kind::Text => process_text(ctx, input, &mut entry)?,
+        Kind::Jsonl => process_jsonl(ctx, input, &mut entry)?,
+    }
+    Ok(entry)
+}
+
+fn add_outcome(entry: &mut Entry, outcome: &DocOutcome) {
+    let s = &mut entry.summary;
+    s.docs += 1;
+    s.edits += outcome.rule_edits;
+    s.chars_removed += outcome.chars_removed;
+    for rule in &outcome.rules {
+        *entry.hits.entry(rule.clone()).or_default() += 1;
+    }
+    *entry
+        .publishers
+        .entry(
+            outcome
+                .publisher
+                .clone()
+                .unwrap_or_else(|| "unknown".into()),
+        )
+        .or_default() += 1;
+    if outcome.over_budget {
+        entry.over_budget.push(outcome.source.clone());
+    }
+}
+
+fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), Failure> {
+    let path = input.path.display().to_string();
+    let fail = |m: String| Failure::file(path.clone(), m);
+    let bytes = std::fs::read(&input.path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let text = docs::check_text(&bytes).map_err(&fail)?;
+    let options = ctx.options;
+    let outcome = docs::strip_text(ctx.stripper, options, input, text);
+    let out_path = options.out.join(&input.rel);
+    write_atomic(&out_path, outcome.output.as_bytes())
+        .map_err(|e| Failure::file(out_path.display().to_string(), format!("cannot write: {e}")))?;
+    let record_json = serde_json::to_string(&outcome.record).expect("records serialize");
+    match options.provenance {
+        ProvenanceMode::Jsonl => entry
+            .records
+            .push(RawValue::from_string(record_json).expect("valid JSON")),
+        ProvenanceMode::Sidecar => {
+            let side = options.out.join(sidecar_name(&input.rel, Kind::Text));
+            let pretty = serde_json::to_vec_pretty(&outcome.record).expect("records serialize");
+            write_atomic(&side, &pretty).map_err(|e| {
+                Failure::file(side.display().to_string(), format!("cannot write: {e}"))
+            })?;
+        }
+        ProvenanceMode::None => {}
+    }
+    if let Some(name) = &options.attributes {
+        let line = docs::attributes_row(name, &outcome.record.id, Some(&outcome.record));
+        let attr = options
+            .out
+            .join("attributes")
+            .join(name)
+            .join(format!("{}.jsonl", input.rel));
+        write_atomic(&attr, format!("{line}\n").as_bytes())
+            .map_err(|e| Failure::file(attr.display().to_string(), format!("cannot write: {e}")))?;
+    }
+    let s = &mut entry.summary;
+    s.bytes_in = bytes.len() as u64;
+    s.bytes_out = outcome.output.len() as u64;
+    s.input_sha256 = outcome.record.input_sha256.clone();
+    s.output_sha256 = outcome.record.output_sha256.clone();
+    add_outcome(entry, &outcome);
+    Ok(())
+}
+
+/// Rows per block handed to the workers.
+const BLOCK_ROWS: usize = 1024;
+/// Bytes per block at most.
+const BLOCK_BYTES: usize = 8 << 20;
+
+fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), Failure> {
+    let path = input.path.display().to_string();
+    let fail = |m: String| Failure::file(path.clone(), m);
+    let options = ctx.options;
+    let (mut reader, compression) =
+        compress::open(&input.path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    entry.summary.compression = compression;
+    let out_path = options.out.join(&input.rel);
+    let mut out = output::CompressedAtomic::create(&out_path, compression)
+        .map_err(|e| Failure::file(out_path.display().to_string(), format!("cannot write: {e}")))?;
+    let mut sidecar = match options.provenance {
+        ProvenanceMode::Sidecar => Some(
+            output::CompressedAtomic::create(
+                &options.out.join(sidecar_name(&input.rel, Kind::Jsonl)),
+                Compression::None,
+            )
+            .map_err(|e| fail(format!("cannot write sidecar: {e}")))?,
+        ),
+        _ => None,
+    };
+    let mut attributes = match &options.attributes {
+        Some(name) => Some(
+            output::CompressedAtomic::create(
+                &options.out.join("attributes").join(name).join(&input.rel),
+                compression,
+            )
+            .map_err(|e| fail(format!("cannot write attributes: {e}")))?,
+        ),
+        None => None,
+    };
+    let mut in_hash = Sha256::new();
+    let mut out_hash = Sha256::new();
+    let mut line_no = 0u64;
+    let mut block: Vec<(u64, Vec<u8>)> = Vec::with_capacity(BLOCK_ROWS);
+    let mut block_bytes = 0;
+    let mut done = false;
+    while !done {
+        let mut line = Vec::new();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| fail(format!("cannot read (line {}): {e}", line_no + 1)))?;
+        if n == 0 {
+            done = true;
+        } else {
+            line_no += 1;
+            in_hash.update(&line);
+            block_bytes += line.len();
+            block.push((line_no, line));
+        }
+        if !block.is_empty() && (done || block.len() >= BLOCK_ROWS || block_bytes >= BLOCK_BYTES) {
+            let results: Vec<docs::RowResult> = ctx.pool.install(|| {
+                block
+                    .par_iter()
+                    .map(|(no, line)| docs::strip_row(ctx.stripper, options, input, *no, line))
+                    .collect()
+            });
+            for r in results {
+                out_hash.update(&r.output);
+                out.write_all(&r.output).map_err(|e| {
+                    Failure::file(out_path.display().to_string(), format!("cannot write: {e}"))
+                })?;
+                entry.summary.bytes_out += r.output.len() as u64;
+                if let Some(a) = attributes.as_mut() {
+                    a.write_all(r.attributes.as_bytes())
+                        .and_then(|_| a.write_all(b"\n"))
+                        .map_err(|e| fail(format!("cannot write attributes: {e}")))?;
+                }
+                if let Some(failure) = r.failure {
+                    entry.errors.push(failure);
+                }
+                if let Some(outcome) = r.outcome {
+                    let json = serde_json::to_string(&outcome.record).expect("records serialize");
+                    match sidecar.as_mut() {
+                        Some(s) => s
+                            .write_all(json.as_bytes())
+                            .and_then(|_| s.write_all(b"\n"))
+                            .map_err(|e| fail(format!("cannot write sidecar: {e}")))?,
+                        None if options.provenance == ProvenanceMode::Jsonl => entry
+                            .records
+                            .push(RawValue::from_string(json).expect("valid JSON")),
+                        None => {}
+                    }
+                    add_outcome(entry, &outcome);
+                }
+            }
+            entry.summary.bytes_in += block_bytes as u64;
+            block.clear();
+            block_bytes = 0;
+        }
+    }
+    out.commit()
+        .map_err(|e| Failure::file(out_path.display().to_string(), format!("cannot write: {e}")))?;
+    if let Some(s) = sidecar {
+        s.commit()
+            .map_err(|e| fail(format!("cannot write sidecar: {e}")))?;
+    }
+    if let Some(a) = attributes {
+        a.commit()
+            .map_err(|e| fail(format!("cannot write attributes: {e}")))?;
+    }
+    entry.summary.rows = line_no;
+    entry.summary.input_sha256 = crate::rules::hex_digest(&in_hash.finalize());
+    entry.summary.output_sha256 = crate::rules::hex_digest(&out_hash.finalize());
+    Ok(())
+}
+
+/// Strips JSONL from `input` to `output` (a pipe: `-` on the command line).
+/// Records go to `provenance` when given. Returns the summary; failed rows are
+/// copied through unchanged and listed.
+pub fn strip_stream(
+    stripper: &Stripper,
+    options: &Options,
+    input: &mut dyn BufRead,
+    output: &mut dyn Write,
+    mut provenance: Option<&mut dyn Write>,
+    observer: &dyn Observer,
+) -> io::Result<Summary> {
+    let started = Instant::now();
+    let pool = options.pool()?;
+    let stdin = Input {
+        path: PathBuf::from("-"),
+        rel: "-".to_string(),
+        kind: Kind::Jsonl,
+    };
+    let mut summary = Summary::default();
+    let mut totals = FileSummary::new(&stdin);
+    let mut line_no = 0;
+    let mut done = false;
+    let mut block: Vec<(u64, Vec<u8>)> = Vec::new();
+    let mut block_bytes = 0;
+    while !done {
+        let mut line = Vec::new();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            done = true;
+        } else {
+            line_no += 1;
+            block_bytes += line.len();
+            block.push((line_no, line));
+        }
+        if !block.is_empty() && (done || block.len() >= BLOCK_ROWS || block_bytes >= BLOCK_BYTES) {
+            let results: Vec<docs::RowResult> = pool.install(|| {
+                block
+                    .par_iter()
+                    .map(|(no, line)| docs::strip_row(stripper, options, &stdin, *no, line))
+                    .collect()
+            });
+            for r in results {
+                output.write_all(&r.output)?;
+                totals.bytes_out += r.output.len() as u64;
+                if let Some(f) = r.failure {
+                    observer.failure(&f);
+                    summary.failures.push(f);
+                }
+                if let Some(o) = r.outcome {
+                    if let Some(p) = provenance.as_mut() {
+                        serde_json::to_writer(&mut **p, &o.record).map_err(io::Error::other)?;
+                        p.write_all(b"\n")?;
+                    }
+                    totals.docs += 1;
+                    totals.edits += o.rule_edits;
+                    totals.chars_removed += o.chars_removed;
+                    for rule in o.rules {
+                        *summary.hits.entry(rule).or_default() += 1;
+                    }
+                    *summary
+                        .publishers
+                        .entry(o.publisher.unwrap_or_else(|| "unknown".into()))
+                        .or_default() += 1;
+                    if o.over_budget {
+                        summary.over_budget.push(o.source);
+                    }
+                }
+            }
+            output.flush()?;
+            totals.bytes_in += block_bytes as u64;
+            observer.progress(totals.docs, totals.bytes_in);
+            block.clear();
+            block_bytes = 0;
+        }
+    }
+    totals.rows = line_no;
+    summary.totals.add(&totals);
+    summary.totals.failed_rows = summary.failures.len() as u64;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// Strips every document under `paths` without writing anything, handing
+/// each one's source (`file` or `file:line`), text and record to `each`, in
+/// input order. Problems are pushed to `failures`.
+pub fn preview(
+    stripper: &Stripper,
+    paths: &[PathBuf],
+    options: &Options,
+    failures: &mut Vec<Failure>,
+    each: &mut dyn FnMut(&str, &str, &crate::provenance::Record),
+) {
+    let inputs = match walk::discover(paths, &options.walk, None, failures) {
+        Ok(inputs) => inputs,
+        Err(e) => {
+            failures.push(Failure::file("(arguments)", e));
+            return;
+        }
+    };
+    for input in &inputs {
+        let shown = input.path.display().to_string();
+        match input.kind {
+            Kind::Text => {
+                let bytes = match std::fs::read(&input.path) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        failures.push(Failure::file(shown, format!("cannot read: {e}")));
+                        continue;
+                    }
+                };
+                match docs::check_text(&bytes) {
+                    Ok(text) => {
+                        let outcome = docs::strip_text(stripper, options, input, text);
+                        each(&shown, text, &outcome.record);
+                    }
+                    Err(e) => failures.push(Failure::file(shown, e)),
+                }
+            }
+            Kind::Jsonl => {
+                let mut reader = match compress::open(&input.path) {
+                    Ok((r, _)) => r,
+                    Err(e) => {
+                        failures.push(Failure::file(shown, format!("cannot read: {e}")));
+                        continue;
+                    }
+                };
+                let mut line = Vec::new();
+                let mut no = 0;
+                loop {
+                    line.clear();
+                    match reader.read_until(b'\n', &mut line) {
+                        Ok(0) => break,
+                        Ok(_) => {}
+                        Err(e) => {
+                            failures
+                                .push(Failure::file(shown.clone(), format!("cannot read: {e}")));
+                            break;
+                        }
+                    }
+                    no += 1;
+                    let r = docs::strip_row(stripper, options, input, no, &line);
+                    if let Some(f) = r.failure {
+                        failures.push(f);
+                    }
+                    if let Some(o) = r.outcome {
+                        let text = match o.record.mode {
+                            Mode::Tag => o.output.clone(),
+                            _ => {
+                                crate::provenance::restore(&o.output, &o.record).unwrap_or_default()
+                            }
+                        };
+                        each(&format!("{shown}:{no}"), &text, &o.record);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Writing outputs atomically: into a temporary file beside the target, then
+//! renamed over it, so a killed run never leaves a half-written file that
+//! looks complete.
+
+use crate::compress::{self, Compression, FinishWrite};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use tempfile::NamedTempFile;
+
+fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".chaff-").suffix(".tmp");
+    // tempfile creates owner-only (0o600) files; outputs should get the mode
+    // any new file gets (0o666 less the umask), as with `File::create`.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir)
+}
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes)?;
+    file.commit()
+}
+
+/// A file being written; it appears at its path only on [`AtomicFile::commit`].
+pub struct AtomicFile {
+    tmp: io::BufWriter<NamedTempFile>,
+    path: PathBuf,
+}
+
+impl AtomicFile {
+    /// Starts writing `path`.
+    pub fn create(path: &Path) -> io::Result<AtomicFile> {
+        Ok(AtomicFile {
+            tmp: io::BufWriter::with_capacity(1 << 16, temp_beside(path)?),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Flushes, syncs and renames the file into place.
+    pub fn commit(self) -> io::Result<()> {
+        let tmp = self.tmp.into_inner().map_err(|e| e.into_error())?;
+        tmp.as_file().sync_data()?;
+        tmp.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tmp.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tmp.flush()
+    }
+}
+
+/// An atomic file written through a compressor.
+pub struct CompressedAtomic {
+    writer: Box<dyn FinishWrite>,
+    tmp_path: tempfile::TempPath,
+    path: PathBuf,
+}
+
+impl CompressedAtomic {
+    /// Starts writing `path` with compression `c`.
+    pub fn create(path: &Path, c: Compression) -> io::Result<CompressedAtomic> {
+        let (file, tmp_path) = temp_beside(path)?.into_parts();
+        Ok(CompressedAtomic {
+            writer: compress::writer(file, c)?,
+            tmp_path,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Finishes the stream and renames the file into place.
+    pub fn commit(self) -> io::Result<()> {
+        self.writer.finish()?;
+        self.tmp_path.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+impl Write for CompressedAtomic {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer.flush()
+    }
+}

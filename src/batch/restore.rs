@@ -1,0 +1,269 @@
+//! Rebuilding the original corpus from an output folder (clean corpus,
+//! provenance and manifest), byte for byte, or checking that it would be.
+
+use super::manifest::{FileSummary, Manifest};
+use super::output::{CompressedAtomic, write_atomic};
+use super::walk::Kind;
+use super::{Failure, ProvenanceMode, sidecar_name};
+use crate::compress;
+use crate::jsonl::{self, Row};
+use crate::provenance::{self, Record};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
+
+/// What a restore or verify run found.
+#[derive(Debug, Clone, Default)]
+pub struct RestoreReport {
+    /// Files rebuilt (or checked).
+    pub files: u64,
+    /// Documents rebuilt (or checked).
+    pub docs: u64,
+    /// Files that could not be rebuilt, or did not match.
+    pub failures: Vec<Failure>,
+}
+
+/// The manifests in an output folder, in name order.
+fn manifests(out: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(out)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("_manifest") && n.ends_with(".json"))
+        })
+        .collect();
+    found.sort();
+    if found.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "{}: no _manifest.json: not a chaff output folder",
+                out.display()
+            ),
+        ));
+    }
+    Ok(found)
+}
+
+/// Records of the file being restored.
+enum Records {
+    /// The next records from the run's provenance file.
+    Stream(io::Lines<io::BufReader<std::fs::File>>),
+    /// Sidecars beside each output.
+    Sidecar,
+}
+
+/// Rebuilds the originals of `out` into `to`, or only checks them when `to`
+/// is `None`.
+pub fn restore(out: &Path, to: Option<&Path>) -> io::Result<RestoreReport> {
+    let mut report = RestoreReport::default();
+    for manifest_path in manifests(out)? {
+        let text = std::fs::read_to_string(&manifest_path)?;
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {e}", manifest_path.display()),
+            )
+        })?;
+        let suffix = manifest_path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("_manifest"))
+            .and_then(|n| n.strip_suffix(".json"))
+            .unwrap_or("")
+            .to_string();
+        let mut records = match manifest.options.provenance {
+            ProvenanceMode::Jsonl => {
+                let path = out.join(format!("provenance{suffix}.jsonl"));
+                let file = std::fs::File::open(&path)
+                    .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+                Records::Stream(io::BufReader::new(file).lines())
+            }
+            ProvenanceMode::Sidecar => Records::Sidecar,
+            ProvenanceMode::None => {
+                return Err(io::Error::other(format!(
+                    "{}: the run wrote no provenance (--provenance none); nothing to restore from",
+                    manifest_path.display()
+                )));
+            }
+        };
+        let mut pending: Option<Record> = None;
+        for file in &manifest.files {
+            let recs = match file_records(out, file, &mut records, &mut pending) {
+                Ok(r) => r,
+                Err(e) => {
+                    report.failures.push(Failure::file(file.file.clone(), e));
+                    continue;
+                }
+            };
+            match restore_file(out, to, file, recs) {
+                Ok(docs) => {
+                    report.files += 1;
+                    report.docs += docs;
+                }
+                Err(e) => report.failures.push(Failure::file(file.file.clone(), e)),
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The records of one output file.
+fn file_records(
+    out: &Path,
+    file: &FileSummary,
+    records: &mut Records,
+    pending: &mut Option<Record>,
+) -> Result<Vec<Record>, String> {
+    match records {
+        Records::Sidecar => {
+            let path = out.join(sidecar_name(&file.file, file.kind));
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            match file.kind {
+                Kind::Text => serde_json::from_str(&text)
+                    .map(|r| vec![r])
+                    .map_err(|e| format!("{}: {e}", path.display())),
+                Kind::Jsonl => text
+                    .lines()
+                    .map(|l| {
+                        serde_json::from_str(l).map_err(|e| format!("{}: {e}", path.display()))
+                    })
+                    .collect(),
+            }
+        }
+        Records::Stream(lines) => {
+            let mut found = Vec::new();
+            loop {
+                let record = match pending.take() {
+                    Some(r) => r,
+                    None => match lines.next() {
+                        None => break,
+                        Some(line) => {
+                            let line = line.map_err(|e| format!("provenance: {e}"))?;
+                            serde_json::from_str::<Record>(&line)
+                                .map_err(|e| format!("provenance: {e}"))?
+                        }
+                    },
+                };
+                if record.file.as_deref() == Some(file.file.as_str()) {
+                    found.push(record);
+                } else {
+                    *pending = Some(record);
+                    break;
+                }
+            }
+            Ok(found)
+        }
+    }
+}
+
+fn restore_file(
+    out: &Path,
+    to: Option<&Path>,
+    file: &FileSummary,
+    records: Vec<Record>,
+) -> Result<u64, String> {
+    let source = out.join(&file.file);
+    let shown = source.display().to_string();
+    let docs = records.len() as u64;
+    let rebuilt = match file.kind {
+        Kind::Text => {
+            let record = records
+                .first()
+                .ok_or_else(|| format!("{shown}: no provenance record"))?;
+            let text = std::fs::read_to_string(&source).map_err(|e| format!("{shown}: {e}"))?;
+            provenance::restore(&text, record)
+                .map_err(|e| format!("{shown}: {e}"))?
+                .into_bytes()
+        }
+        Kind::Jsonl => rebuild_jsonl(&source, records).map_err(|e| format!("{shown}: {e}"))?,
+    };
+    let found = crate::rules::hex_digest(&Sha256::digest(&rebuilt));
+    if found != file.input_sha256 {
+        return Err(format!(
+            "{shown}: rebuilt input has sha256 {found}, the manifest says {}",
+            file.input_sha256
+        ));
+    }
+    if let Some(to) = to {
+        let target = to.join(&file.file);
+        let written = match file.kind {
+            Kind::Text => write_atomic(&target, &rebuilt),
+            Kind::Jsonl => CompressedAtomic::create(&target, file.compression).and_then(|mut w| {
+                w.write_all(&rebuilt)?;
+                w.commit()
+            }),
+        };
+        written.map_err(|e| format!("{}: cannot write: {e}", target.display()))?;
+    }
+    Ok(docs)
+}
+
+/// The original (decompressed) bytes of a JSONL output.
+fn rebuild_jsonl(path: &Path, records: Vec<Record>) -> Result<Vec<u8>, String> {
+    let mut by_line: HashMap<u64, Record> = records
+        .into_iter()
+        .filter_map(|r| r.line.map(|l| (l, r)))
+        .collect();
+    let (mut reader, _) = compress::open(path).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    let mut line = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        line.clear();
+        if reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| e.to_string())?
+            == 0
+        {
+            break;
+        }
+        line_no += 1;
+        let Some(record) = by_line.remove(&line_no) else {
+            out.extend_from_slice(&line);
+            continue;
+        };
+        let cut = if line.ends_with(b"\r\n") {
+            2
+        } else {
+            usize::from(line.ends_with(b"\n"))
+        };
+        let (body, ending) = line.split_at(line.len() - cut);
+        let at = |m: String| format!("line {line_no}: {m}");
+        let body = std::str::from_utf8(body).map_err(|e| at(e.to_string()))?;
+        let row = Row::parse(body).map_err(|e| at(e.to_string()))?;
+        let origin = record
+            .row
+            .as_ref()
+            .ok_or_else(|| at("the record has no row origin".into()))?;
+        let text = row
+            .string(&origin.text_field)
+            .map_err(|e| at(e.to_string()))?
+            .ok_or_else(|| at(format!("no `{}` field", origin.text_field)))?;
+        let original = provenance::restore(&text, &record).map_err(|e| at(e.to_string()))?;
+        let raw_text = origin
+            .text_raw
+            .clone()
+            .unwrap_or_else(|| jsonl::to_json_string(&original));
+        let rebuilt = row
+            .splice(
+                &[
+                    (origin.text_field.as_str(), Some(raw_text)),
+                    (jsonl::METADATA, origin.metadata_raw.clone()),
+                ],
+                &[],
+            )
+            .map_err(|e| at(e.to_string()))?;
+        out.extend_from_slice(rebuilt.as_bytes());
+        out.extend_from_slice(ending);
+    }
+    if let Some(line) = by_line.keys().min() {
+        return Err(format!(
+            "line {line}: a record names a line the file does not have"
+        ));
+    }
+    Ok(out)
+}

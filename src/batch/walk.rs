@@ -1,0 +1,240 @@
+//! Finding the input files: paths given, folders walked recursively in sorted
+//! order, hidden names and include/exclude globs applied, and each input
+//! given its output path.
+
+use super::Failure;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// What kind of document file an input is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// One document per file (`.txt`, or no extension).
+    Text,
+    /// One document per line (`.jsonl`, `.jsonl.gz`, `.jsonl.zst`).
+    Jsonl,
+}
+
+impl Kind {
+    /// The kind of a file, by its name; `None` for files chaff does not read.
+    pub fn of(path: &Path) -> Option<Kind> {
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+        let base = name
+            .strip_suffix(".gz")
+            .or_else(|| name.strip_suffix(".zst"))
+            .unwrap_or(&name);
+        if base.ends_with(".jsonl") || base.ends_with(".ndjson") {
+            Some(Kind::Jsonl)
+        } else if name.ends_with(".txt") || !name.trim_start_matches('.').contains('.') {
+            Some(Kind::Text)
+        } else {
+            None
+        }
+    }
+}
+
+/// One input file and where its output goes.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The file to read.
+    pub path: PathBuf,
+    /// Its path relative to the root it was found under; the output's path
+    /// relative to the output folder.
+    pub rel: String,
+    /// Text or JSONL.
+    pub kind: Kind,
+}
+
+/// How folders are walked.
+#[derive(Debug, Clone, Default)]
+pub struct WalkOptions {
+    /// Include hidden files and folders (names starting with `.`).
+    pub hidden: bool,
+    /// Only files whose relative path matches one of these globs.
+    pub include: Vec<String>,
+    /// Skip files (and folders) whose relative path matches one of these globs.
+    pub exclude: Vec<String>,
+}
+
+/// Whether chaff writes this path of an output folder itself (provenance,
+/// manifests, its state folder), so no input may take it.
+pub fn is_reserved(rel: &str) -> bool {
+    let top_level = !rel.contains('/');
+    rel.starts_with(".chaff/")
+        || rel.starts_with("attributes/")
+        || top_level
+            && (rel.starts_with("provenance") && rel.ends_with(".jsonl")
+                || rel.starts_with("_manifest") && rel.ends_with(".json"))
+}
+
+fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).map_err(|e| format!("bad glob `{p}`: {e}"))?);
+    }
+    b.build().map(Some).map_err(|e| e.to_string())
+}
+
+/// Lists the inputs under `paths` in sorted order, skipping `skip` (the
+/// output folder, so a run never reads its own outputs). Problems (unreadable
+/// folders, link loops, colliding output paths) are pushed to `failures`.
+pub fn discover(
+    paths: &[PathBuf],
+    options: &WalkOptions,
+    skip: Option<&Path>,
+    failures: &mut Vec<Failure>,
+) -> Result<Vec<Input>, String> {
+    let include = globs(&options.include)?;
+    let exclude = globs(&options.exclude)?;
+    let skip = skip.and_then(|s| s.canonicalize().ok());
+    let mut inputs = Vec::new();
+    for root in paths {
+        if !root.is_dir() {
+            let rel = root
+                .file_name()
+                .map_or_else(|| "input".to_string(), |n| n.to_string_lossy().into_owned());
+            // A file named on the command line is read whatever its name.
+            let kind = Kind::of(root).unwrap_or(Kind::Text);
+            inputs.push(Input {
+                path: root.clone(),
+                rel,
+                kind,
+            });
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                if e.depth() == 0 {
+                    return true;
+                }
+                if !options.hidden && e.file_name().to_string_lossy().starts_with('.') {
+                    return false;
+                }
+                if let Some(skip) = &skip
+                    && e.file_type().is_dir()
+                    && e.path().canonicalize().is_ok_and(|p| &p == skip)
+                {
+                    return false;
+                }
+                let rel = e.path().strip_prefix(root).unwrap_or(e.path());
+                !exclude.as_ref().is_some_and(|g| g.is_match(rel))
+            });
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_file() => {
+                    let rel_path = e.path().strip_prefix(root).unwrap_or(e.path());
+                    if include.as_ref().is_some_and(|g| !g.is_match(rel_path)) {
+                        continue;
+                    }
+                    let Some(kind) = Kind::of(e.path()) else {
+                        continue;
+                    };
+                    let rel = rel_path.to_string_lossy().replace('\\', "/");
+                    inputs.push(Input {
+                        path: e.into_path(),
+                        rel,
+                        kind,
+                    });
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let path = e.path().unwrap_or(root).display().to_string();
+                    let message = if e.loop_ancestor().is_some() {
+                        "symbolic link loop; not followed".to_string()
+                    } else {
+                        match e.io_error() {
+                            Some(io) => format!("cannot read: {io}"),
+                            None => format!("cannot read: {e}"),
+                        }
+                    };
+                    failures.push(Failure::file(path, message));
+                }
+            }
+        }
+    }
+    // Inputs with the same relative path would race for one output file, and
+    // chaff's own output names are taken: keep the first, report the others.
+    let mut taken: HashMap<String, String> = HashMap::new();
+    inputs.retain(|input| {
+        let by = if is_reserved(&input.rel) {
+            Some("chaff's own output".to_string())
+        } else {
+            taken.get(&input.rel).cloned()
+        };
+        match by {
+            Some(by) => {
+                failures.push(Failure::file(
+                    input.path.display().to_string(),
+                    format!("output path {} is already used by {by}; skipped", input.rel),
+                ));
+                false
+            }
+            None => {
+                taken.insert(input.rel.clone(), input.path.display().to_string());
+                true
+            }
+        }
+    });
+    Ok(inputs)
+}
+
+/// Keeps every `world_size`-th input starting at `rank` (of the sorted list),
+/// so `W` independent runs split a corpus with no overlap.
+pub fn partition(inputs: Vec<Input>, rank: usize, world_size: usize) -> Vec<Input> {
+    inputs
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % world_size.max(1) == rank)
+        .map(|(_, input)| input)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_by_name() {
+        assert_eq!(Kind::of(Path::new("a/b.txt")), Some(Kind::Text));
+        assert_eq!(Kind::of(Path::new("a/README")), Some(Kind::Text));
+        assert_eq!(Kind::of(Path::new("s.jsonl")), Some(Kind::Jsonl));
+        assert_eq!(Kind::of(Path::new("s.JSONL.GZ")), Some(Kind::Jsonl));
+        assert_eq!(Kind::of(Path::new("s.jsonl.zst")), Some(Kind::Jsonl));
+        assert_eq!(Kind::of(Path::new("notes.md")), None);
+        assert_eq!(Kind::of(Path::new("x.json")), None);
+    }
+
+    #[test]
+    fn partition_covers_every_input_once() {
+        let inputs: Vec<Input> = (0..10)
+            .map(|i| Input {
+                path: PathBuf::from(i.to_string()),
+                rel: i.to_string(),
+                kind: Kind::Text,
+            })
+            .collect();
+        let mut seen: Vec<String> = (0..3)
+            .flat_map(|r| partition(inputs.clone(), r, 3))
+            .map(|i| i.rel)
+            .collect();
+        seen.sort();
+        let mut all: Vec<String> = (0..10).map(|i| i.to_string()).collect();
+        all.sort();
+        assert_eq!(seen, all);
+        assert_eq!(
+            partition(inputs, 1, 3)
+                .iter()
+                .map(|i| i.rel.as_str())
+                .collect::<Vec<_>>(),
+            ["1", "4", "7"]
+        );
+    }
+}
