@@ -46,7 +46,13 @@ enum Command {
     /// Check that an output folder rebuilds its original corpus.
     Verify(VerifyArgs),
     /// Run every rule's strip/keep examples.
-    Test(RuleArgs),
+    Test(RuleFileArgs),
+    /// Lint rules: shadowed anchors, anchors that hit body text, anchors that
+    /// look like regexes, publisher packs that cannot be resolved.
+    Lint(LintArgs),
+    /// For CI: rule tests, lint, then strip a corpus and compare it with
+    /// committed expectations (golden clean text or a baseline of hit counts).
+    Check(CheckArgs),
     /// List the loaded rules.
     Rules(RulesArgs),
 }
@@ -59,6 +65,61 @@ struct RuleArgs {
     /// Do not load the built-in rules.
     #[arg(long)]
     no_builtin: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+struct RuleFileArgs {
+    /// Rule files or folders to load, besides the built-in rules.
+    #[arg(value_name = "RULES")]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    rules: RuleArgs,
+}
+
+impl RuleFileArgs {
+    fn all(&self) -> RuleArgs {
+        let mut rules = self.rules.clone();
+        rules.rules.extend(self.files.iter().cloned());
+        rules
+    }
+}
+
+#[derive(Args, Debug)]
+struct LintArgs {
+    #[command(flatten)]
+    rules: RuleFileArgs,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// The corpus to strip (files or folders).
+    #[arg(value_name = "PATH", default_value = "corpus")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    rules: RuleArgs,
+    #[command(flatten)]
+    input: InputArgs,
+    /// Folder of golden clean texts to compare with (`NAME.clean.txt` per `NAME.txt`).
+    #[arg(long, value_name = "DIR")]
+    golden: Option<PathBuf>,
+    /// Baseline of per-rule hit counts to compare with (JSON).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Write the golden texts / baseline from this run instead of comparing.
+    #[arg(long)]
+    update: bool,
+    /// Write a report: `.md` for Markdown (a CI job summary), `.json` for data (repeatable).
+    #[arg(long, value_name = "FILE")]
+    report: Vec<PathBuf>,
+    /// Largest share of a document's characters that may be removed before it is flagged.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.5)]
+    budget: f64,
+    /// Fail on lint warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
 }
 
 #[derive(Args, Debug)]
@@ -125,8 +186,10 @@ struct StripArgs {
     /// Files or folders to strip (folders are walked recursively, sorted); `-` for JSONL on stdin.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Output folder: clean files, provenance and `_manifest.json`.
-    #[arg(long, short, value_name = "DIR", required_unless_present = "dry_run")]
+    /// Output folder: clean files, provenance and `_manifest.json` (required
+    /// unless the input is `-` or with `--dry-run`; with `-` it only gets the
+    /// provenance).
+    #[arg(long, short, value_name = "DIR")]
     out: Option<PathBuf>,
     #[command(flatten)]
     rules: RuleArgs,
@@ -238,7 +301,9 @@ where
         Command::Diff(args) => diff(args, out, err),
         Command::Restore(args) => restore(args.out, Some(args.to), out, err),
         Command::Verify(args) => restore(args.out, None, out, err),
-        Command::Test(args) => test(args, out, err),
+        Command::Test(args) => test(args.all(), out, err),
+        Command::Lint(args) => lint(args, out, err),
+        Command::Check(args) => check(args, out, err),
         Command::Rules(args) => list_rules(args, out, err),
     };
     match result {
@@ -445,6 +510,13 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
     let stdin = args.paths.len() == 1 && args.paths[0].as_os_str() == "-";
     if !stdin && args.paths.iter().any(|p| p.as_os_str() == "-") {
         writeln!(err, "chaff: `-` (stdin) cannot be mixed with other paths")?;
+        return Ok(EXIT_USAGE);
+    }
+    if !stdin && args.out.is_none() {
+        writeln!(
+            err,
+            "chaff: --out <DIR> is required (except for `-`, which writes to stdout)"
+        )?;
         return Ok(EXIT_USAGE);
     }
     let set = match load_rules(&args.rules, err) {
@@ -665,4 +737,112 @@ fn restore(
     } else {
         EXIT_FAILED
     })
+}
+
+fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<i32> {
+    let set = match load_rules(&args.rules.all(), err) {
+        Ok(set) => set,
+        Err(code) => return Ok(code),
+    };
+    let findings = crate::lint::lint(&set, &crate::corpus::bundled());
+    for f in &findings {
+        writeln!(out, "{f}")?;
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == crate::lint::Severity::Error)
+        .count();
+    writeln!(
+        out,
+        "{} rules linted: {errors} errors, {} warnings",
+        set.rules().len(),
+        findings.len() - errors
+    )?;
+    let failed = errors > 0 || (args.deny_warnings && !findings.is_empty());
+    Ok(if failed { EXIT_FAILED } else { EXIT_OK })
+}
+
+fn check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<i32> {
+    if !(0.0..=1.0).contains(&args.budget) {
+        writeln!(
+            err,
+            "chaff: --budget is a share between 0 and 1, not {}",
+            args.budget
+        )?;
+        return Ok(EXIT_USAGE);
+    }
+    if args.update && args.golden.is_none() && args.baseline.is_none() {
+        writeln!(err, "chaff: --update needs --golden DIR or --baseline FILE")?;
+        return Ok(EXIT_USAGE);
+    }
+    for r in &args.report {
+        if !matches!(r.extension().and_then(|e| e.to_str()), Some("md" | "json")) {
+            writeln!(
+                err,
+                "chaff: --report {}: the name must end in .md or .json",
+                r.display()
+            )?;
+            return Ok(EXIT_USAGE);
+        }
+    }
+    let set = match load_rules(&args.rules, err) {
+        Ok(set) => set,
+        Err(code) => return Ok(code),
+    };
+    let stripper = Stripper::new(set)?;
+    let mut options = Options::new(PathBuf::new());
+    options.fields = args.input.fields();
+    options.publisher = args.input.publisher.clone();
+    options.walk = args.input.walk();
+    options.budget = args.budget;
+    let expectations = crate::check::Expectations {
+        golden: args.golden.clone(),
+        baseline: args.baseline.clone(),
+        update: args.update,
+    };
+    let report = crate::check::check(
+        &stripper,
+        &args.paths,
+        &options,
+        &expectations,
+        &crate::corpus::bundled(),
+    );
+    for r in &args.report {
+        let text = if r.extension().is_some_and(|e| e == "md") {
+            crate::report::markdown(&report, args.deny_warnings)
+        } else {
+            crate::report::json(&report, args.deny_warnings)
+        };
+        batch::write_atomic(r, text.as_bytes())?;
+    }
+    for f in &report.test_failures {
+        writeln!(out, "rule test failed: {f}")?;
+    }
+    for f in &report.lint {
+        writeln!(out, "{f}")?;
+    }
+    for f in &report.failures {
+        writeln!(err, "chaff: {f}")?;
+    }
+    for d in &report.drift {
+        writeln!(out, "drift: {d}")?;
+    }
+    for u in &report.updated {
+        writeln!(out, "updated {u}")?;
+    }
+    let passed = report.passed(args.deny_warnings);
+    writeln!(
+        out,
+        "check {}: {} rules ({} examples, {} failed), {} lint findings, {} documents, {} over budget, {} never fired, {} drift",
+        if passed { "passed" } else { "FAILED" },
+        report.rule_count,
+        report.examples,
+        report.test_failures.len(),
+        report.lint.len(),
+        report.documents,
+        report.over_budget.len(),
+        report.never_fired().len(),
+        report.drift.len()
+    )?;
+    Ok(if passed { EXIT_OK } else { EXIT_FAILED })
 }

@@ -21,12 +21,16 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod check;
 pub mod cli;
 pub mod compress;
+pub mod corpus;
 pub mod engine;
 pub mod jsonl;
+pub mod lint;
 pub mod progress;
 pub mod provenance;
+pub mod report;
 pub mod rules;
 pub mod selftest;
 

@@ -26,6 +26,15 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    fn location(&self, at: usize) -> super::Location {
+        let (line, column, _) = super::diag::locate(self.text, at);
+        super::Location {
+            file: self.file.to_string(),
+            line,
+            column,
+        }
+    }
+
     fn push(&mut self, kind: K, at: usize, rule: Option<&str>, message: impl Into<String>) {
         self.diagnostics.push(Diagnostic::at(
             kind, self.file, self.text, at, rule, message,
@@ -118,6 +127,7 @@ pub(super) fn compile(sources: &[Source]) -> Result<RuleSet, LoadError> {
                 signatures: pack.signatures,
                 file: source.name.clone(),
                 file_sha256: hex(&Sha256::digest(source.text.as_bytes())),
+                location: ctx.location(pack.id.1),
             });
         }
         ctx.diagnostics.sort_by_key(|d| (d.line, d.column));
@@ -471,6 +481,7 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
         }
     };
     let mut anchors = Vec::new();
+    let mut anchor_locations = Vec::new();
     for a in raw.anchor.iter().chain(raw.anchors.iter()) {
         let s = a.get_ref();
         if s.trim().is_empty() {
@@ -498,6 +509,7 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
             );
         } else {
             anchors.push(s.clone());
+            anchor_locations.push(ctx.location(string_content_start(ctx.text, a.span().start)));
         }
     }
     if raw.anchor.is_none() && raw.anchors.is_empty() {
@@ -655,6 +667,8 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
         description: raw.description,
         strip,
         keep: raw.keep,
+        location: ctx.location(id_at),
+        anchor_locations,
     };
     Some(rule)
 }

@@ -100,7 +100,7 @@ impl Diagnostic {
 
 /// Line, column (1-based, in characters) and the text of the line holding
 /// byte offset `at`.
-fn locate(text: &str, at: usize) -> (usize, usize, String) {
+pub(crate) fn locate(text: &str, at: usize) -> (usize, usize, String) {
     let mut at = at.min(text.len());
     while !text.is_char_boundary(at) {
         at -= 1;

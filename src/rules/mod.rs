@@ -61,6 +61,8 @@ pub struct Pack {
     pub file: String,
     /// SHA-256 of the file's bytes, lowercase hex.
     pub file_sha256: String,
+    /// Where the pack's `id` is in its file.
+    pub location: Location,
 }
 
 macro_rules! categories {
@@ -233,6 +235,27 @@ pub struct Rule {
     pub strip: Vec<StripExample>,
     /// Texts the rule must keep.
     pub keep: Vec<String>,
+    /// Where the rule's `id` is in its file.
+    pub location: Location,
+    /// Where each anchor is in the file, in the order of `anchors`.
+    pub anchor_locations: Vec<Location>,
+}
+
+/// A position in a rule file (1-based line and column, in characters).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    /// The rule file.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
 }
 
 /// Default limit for a block removal, in bytes.

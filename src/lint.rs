@@ -1,0 +1,308 @@
+//! Rule lint: problems that load but will misbehave.
+//!
+//! - an anchor hidden by another (leftmost-longest matching never reports an
+//!   anchor inside a longer one that matches at the same place);
+//! - an anchor that occurs in the body text of the bundled corpus (text no
+//!   rule removes there), on a rule with nothing else to confirm it;
+//! - an anchor that looks like a regex (anchors are literal);
+//! - a publisher pack with no domains or no signatures.
+//!
+//! Problems that stop loading (unknown keys, duplicate ids, bad regexes) are
+//! reported by the loader itself.
+
+use crate::engine::{Document, Stripper};
+use crate::rules::{Location, Removal, Rule, RuleSet, Scope, Where};
+use aho_corasick::{AhoCorasick, MatchKind};
+use serde::Serialize;
+use std::fmt;
+
+/// How serious a lint finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Fails `chaff lint` and `chaff check`.
+    Error,
+    /// Reported; fails only with `--deny-warnings`.
+    Warning,
+}
+
+/// One lint finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Stable kebab-case name of the check.
+    pub check: &'static str,
+    /// Where in the rule file.
+    #[serde(serialize_with = "location_string")]
+    pub location: Location,
+    /// The rule, when the finding is about one.
+    pub rule: Option<String>,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+fn location_string<S: serde::Serializer>(l: &Location, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&l.to_string())
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{}: {level}[{}]", self.location, self.check)?;
+        if let Some(rule) = &self.rule {
+            write!(f, " in rule `{rule}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Lints `set`; `corpus` is the body text to check anchors against (the
+/// bundled corpus), as `(name, text)` pairs.
+pub fn lint(set: &RuleSet, corpus: &[(String, String)]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    shadowed(set, &mut findings);
+    regex_like(set, &mut findings);
+    publisher_packs(set, &mut findings);
+    body_hits(set, corpus, &mut findings);
+    findings.sort_by(|a, b| {
+        (&a.location.file, a.location.line, a.location.column).cmp(&(
+            &b.location.file,
+            b.location.line,
+            b.location.column,
+        ))
+    });
+    findings
+}
+
+/// Every anchor with its rule and position, case-folded where the automaton
+/// folds case.
+fn anchors(set: &RuleSet) -> Vec<(usize, usize, String)> {
+    let fold = set.rules().iter().any(|r| r.case_insensitive);
+    set.rules()
+        .iter()
+        .enumerate()
+        .flat_map(|(ri, r)| {
+            r.anchors.iter().enumerate().map(move |(ai, a)| {
+                let key = if fold {
+                    a.to_ascii_lowercase()
+                } else {
+                    a.clone()
+                };
+                (ri, ai, key)
+            })
+        })
+        .collect()
+}
+
+fn shadowed(set: &RuleSet, findings: &mut Vec<Finding>) {
+    let all = anchors(set);
+    let Ok(ac) = AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .build(all.iter().map(|(_, _, a)| a))
+    else {
+        return;
+    };
+    for (ri, ai, text) in &all {
+        for m in ac.find_overlapping_iter(text) {
+            let (other_rule, other_anchor, other) = &all[m.pattern().as_usize()];
+            // A rule's own anchors overlapping is the author's choice.
+            if other == text || other_rule == ri {
+                continue;
+            }
+            let hidden = &set.rules()[*other_rule];
+            let by = &set.rules()[*ri];
+            let other = &hidden.anchors[*other_anchor];
+            let text = &by.anchors[*ai];
+            let position = if m.start() == 0 {
+                "starts"
+            } else {
+                "appears inside"
+            };
+            findings.push(Finding {
+                severity: Severity::Warning,
+                check: "shadowed-anchor",
+                location: hidden.anchor_locations[*other_anchor].clone(),
+                rule: Some(hidden.id.clone()),
+                message: format!(
+                    "anchor {other:?} {position} anchor {text:?} of rule `{}` ({}); where that one matches, this one is not reported",
+                    by.id, by.anchor_locations[*ai]
+                ),
+            });
+        }
+    }
+}
+
+fn regex_like(set: &RuleSet, findings: &mut Vec<Finding>) {
+    const SIGNS: &[&str] = &[
+        "\\d", "\\w", "\\s", "\\b", ".*", ".+", "(?", "[^", "|", "\\(", "\\)", "\\.",
+    ];
+    for rule in set.rules() {
+        for (a, loc) in rule.anchors.iter().zip(&rule.anchor_locations) {
+            let looks = SIGNS.iter().any(|s| a.contains(s))
+                || a.starts_with('^')
+                || (a.ends_with('$') && !a.ends_with("\\$"));
+            if looks {
+                findings.push(Finding {
+                    severity: Severity::Warning,
+                    check: "regex-in-anchor",
+                    location: loc.clone(),
+                    rule: Some(rule.id.clone()),
+                    message: format!(
+                        "anchor {a:?} looks like a regex, but anchors are matched literally; put the pattern in `regex`"
+                    ),
+                });
+            }
+        }
+    }
+}
+
+fn publisher_packs(set: &RuleSet, findings: &mut Vec<Finding>) {
+    for pack in set.packs() {
+        if pack.scope != Scope::Publisher {
+            continue;
+        }
+        let missing = match (pack.domains.is_empty(), pack.signatures.is_empty()) {
+            (true, true) => {
+                "no domains and no signatures: it can only apply when the publisher is given"
+            }
+            (true, false) => "no domains: documents with a URL are never resolved to it",
+            (false, true) => "no signatures: documents without metadata are never resolved to it",
+            (false, false) => continue,
+        };
+        findings.push(Finding {
+            severity: Severity::Warning,
+            check: "publisher-unresolvable",
+            location: pack.location.clone(),
+            rule: None,
+            message: format!("publisher pack `{}` has {missing}", pack.id),
+        });
+    }
+}
+
+/// Whether a rule has nothing but its anchor to go on.
+fn unconfirmed(rule: &Rule) -> bool {
+    rule.regex.is_none()
+        && rule.where_ == Where::Contains
+        && rule.in_first.is_none()
+        && rule.in_last.is_none()
+        && (rule.max_len.is_none()
+            || matches!(rule.removal, Removal::Block { .. } | Removal::ToEnd))
+}
+
+fn body_hits(set: &RuleSet, corpus: &[(String, String)], findings: &mut Vec<Finding>) {
+    let Ok(stripper) = Stripper::new(set.clone()) else {
+        return;
+    };
+    let all = anchors(set);
+    let fold = set.rules().iter().any(|r| r.case_insensitive);
+    let Ok(ac) = AhoCorasick::builder()
+        .ascii_case_insensitive(fold)
+        .build(all.iter().map(|(_, _, a)| a))
+    else {
+        return;
+    };
+    let mut hits = vec![0usize; all.len()];
+    for (_, text) in corpus {
+        let out = stripper.strip(&Document::new("lint", text));
+        let removed = |s: usize, e: usize| {
+            out.record
+                .edits
+                .iter()
+                .any(|ed| ed.start <= s && e <= ed.end)
+        };
+        for m in ac.find_overlapping_iter(text) {
+            let p = m.pattern().as_usize();
+            let (ri, ai, _) = &all[p];
+            let rule = &set.rules()[*ri];
+            if !rule.case_insensitive && text[m.start()..m.end()] != rule.anchors[*ai] {
+                continue;
+            }
+            if !removed(m.start(), m.end()) {
+                hits[p] += 1;
+            }
+        }
+    }
+    for (p, &n) in hits.iter().enumerate() {
+        let (ri, ai, _) = &all[p];
+        let rule = &set.rules()[*ri];
+        if n == 0 || !unconfirmed(rule) {
+            continue;
+        }
+        findings.push(Finding {
+            severity: Severity::Warning,
+            check: "anchor-in-body-text",
+            location: rule.anchor_locations[*ai].clone(),
+            rule: Some(rule.id.clone()),
+            message: format!(
+                "anchor {:?} occurs {n} time{} in body text of the bundled corpus, and the rule has nothing else to confirm it; add `where`, `regex`, `max-len` or a position",
+                rule.anchors[*ai],
+                if n == 1 { "" } else { "s" }
+            ),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Source;
+
+    fn set(rules: &str) -> RuleSet {
+        let text = format!("[pack]\nid = \"t\"\nscope = \"publisher\"\nname = \"T\"\n\n{rules}");
+        RuleSet::from_sources(&[Source {
+            name: "t.toml".into(),
+            text,
+        }])
+        .unwrap()
+    }
+
+    const EX: &str = "strip = [\"x\"]\nkeep = [\"y\"]\n";
+
+    #[test]
+    fn finds_each_kind_of_problem() {
+        let rules = format!(
+            "[[rules]]\nid = \"a\"\ncategory = \"other\"\nanchor = \"Read more\"\nremove = \"anchor\"\n{EX}\n\
+             [[rules]]\nid = \"b\"\ncategory = \"other\"\nanchor = \"Read more:\"\nwhere = \"equals\"\n{EX}\n\
+             [[rules]]\nid = \"c\"\ncategory = \"other\"\nanchor = \"\\\\d+ hours ago\"\nwhere = \"equals\"\n{EX}\n\
+             [[rules]]\nid = \"d\"\ncategory = \"other\"\nanchor = \"the West\"\nremove = \"anchor\"\n{EX}"
+        );
+        let s = set(&rules);
+        let corpus = vec![(
+            "c".to_string(),
+            "Putin said the West must stop.".to_string(),
+        )];
+        let found = lint(&s, &corpus);
+        let checks: Vec<(&str, Option<&str>)> =
+            found.iter().map(|f| (f.check, f.rule.as_deref())).collect();
+        assert!(
+            checks.contains(&("shadowed-anchor", Some("a"))),
+            "{found:#?}"
+        );
+        assert!(
+            checks.contains(&("regex-in-anchor", Some("c"))),
+            "{found:#?}"
+        );
+        assert!(
+            checks.contains(&("anchor-in-body-text", Some("d"))),
+            "{found:#?}"
+        );
+        assert!(
+            checks.contains(&("publisher-unresolvable", None)),
+            "{found:#?}"
+        );
+        assert!(!checks.contains(&("anchor-in-body-text", Some("a"))));
+        let shown = found
+            .iter()
+            .find(|f| f.check == "shadowed-anchor")
+            .unwrap()
+            .to_string();
+        assert!(
+            shown.starts_with("t.toml:9:11: warning[shadowed-anchor] in rule `a`"),
+            "{shown}"
+        );
+    }
+}
