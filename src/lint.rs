@@ -65,6 +65,7 @@ impl fmt::Display for Finding {
 pub fn lint(set: &RuleSet, corpus: &[(String, String)]) -> Vec<Finding> {
     let mut findings = Vec::new();
     shadowed(set, &mut findings);
+    shadowed_signatures(set, &mut findings);
     regex_like(set, &mut findings);
     publisher_packs(set, &mut findings);
     body_hits(set, corpus, &mut findings);
@@ -100,6 +101,7 @@ fn anchors(set: &RuleSet) -> Vec<(usize, usize, String)> {
 
 fn shadowed(set: &RuleSet, findings: &mut Vec<Finding>) {
     let all = anchors(set);
+    let whole = Stripper::new(set.clone()).ok();
     let Ok(ac) = AhoCorasick::builder()
         .match_kind(MatchKind::Standard)
         .build(all.iter().map(|(_, _, a)| a))
@@ -117,6 +119,31 @@ fn shadowed(set: &RuleSet, findings: &mut Vec<Finding>) {
             let by = &set.rules()[*ri];
             let other = &hidden.anchors[*other_anchor];
             let text = &by.anchors[*ai];
+            // Reported when the hidden rule's own strip examples show the
+            // clash: in one holding the longer anchor, text the rule removes
+            // on its own stays with the whole rule set.
+            let fold = |s: &str| s.to_ascii_lowercase();
+            let pack = &set.packs()[hidden.pack];
+            let publisher = (pack.scope == Scope::Publisher).then_some(pack.id.as_str());
+            let alone = Stripper::new(set.only(*other_rule)).ok();
+            let broken = hidden.strip.iter().any(|e| {
+                if !fold(&e.text).contains(&fold(text)) {
+                    return false;
+                }
+                let (Some(w), Some(a)) = (whole.as_ref(), alone.as_ref()) else {
+                    return false;
+                };
+                let mut doc = Document::new("lint", &e.text);
+                doc.publisher = publisher;
+                let by_whole = w.strip(&doc).record.edits;
+                a.strip(&doc).record.rule_edits().any(|mine| {
+                    !(mine.start..mine.end)
+                        .all(|b| by_whole.iter().any(|w| w.start <= b && b < w.end))
+                })
+            });
+            if !broken {
+                continue;
+            }
             let position = if m.start() == 0 {
                 "starts"
             } else {
@@ -132,6 +159,31 @@ fn shadowed(set: &RuleSet, findings: &mut Vec<Finding>) {
                     by.id, by.anchor_locations[*ai]
                 ),
             });
+        }
+    }
+}
+
+/// A publisher signature inside a longer anchor is not counted where that
+/// anchor matches (leftmost-longest), so the publisher goes unresolved.
+fn shadowed_signatures(set: &RuleSet, findings: &mut Vec<Finding>) {
+    for pack in set.packs() {
+        for sig in &pack.signatures {
+            for rule in set.rules() {
+                for (a, loc) in rule.anchors.iter().zip(&rule.anchor_locations) {
+                    if a != sig && a.contains(sig.as_str()) {
+                        findings.push(Finding {
+                            severity: Severity::Warning,
+                            check: "shadowed-signature",
+                            location: pack.location.clone(),
+                            rule: None,
+                            message: format!(
+                                "signature {sig:?} of pack `{}` is inside anchor {a:?} of rule `{}` ({loc}), so it is not counted where that anchor matches; use the anchor itself as the signature",
+                                pack.id, rule.id
+                            ),
+                        });
+                    }
+                }
+            }
         }
     }
 }
@@ -265,7 +317,7 @@ mod tests {
     #[test]
     fn finds_each_kind_of_problem() {
         let rules = format!(
-            "[[rules]]\nid = \"a\"\ncategory = \"other\"\nanchor = \"Read more\"\nremove = \"anchor\"\n{EX}\n\
+            "[[rules]]\nid = \"a\"\ncategory = \"other\"\nanchor = \"Read more\"\nremove = \"anchor\"\nstrip = [{{ text = \"Read more: x\", clean = \": x\" }}]\nkeep = [\"y\"]\n\n\
              [[rules]]\nid = \"b\"\ncategory = \"other\"\nanchor = \"Read more:\"\nwhere = \"equals\"\n{EX}\n\
              [[rules]]\nid = \"c\"\ncategory = \"other\"\nanchor = \"\\\\d+ hours ago\"\nwhere = \"equals\"\n{EX}\n\
              [[rules]]\nid = \"d\"\ncategory = \"other\"\nanchor = \"the West\"\nremove = \"anchor\"\n{EX}"

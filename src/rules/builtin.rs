@@ -17,6 +17,7 @@ macro_rules! pack {
 pub const BUILTIN_RULES: &[(&str, &str)] = &[
     pack!("common/captions.toml"),
     pack!("common/credits.toml"),
+    pack!("common/notices.toml"),
     pack!("common/promos.toml"),
     pack!("publishers/aawsat.toml"),
     pack!("publishers/bbc.toml"),
