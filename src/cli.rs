@@ -140,10 +140,10 @@ struct InputArgs {
     #[arg(long)]
     hidden: bool,
     /// Only read files whose path (relative to the folder given) matches this glob (repeatable).
-    #[arg(long, value_name = "GLOB")]
+    #[arg(long, value_name = "GLOB", value_parser = parse_glob)]
     include: Vec<String>,
     /// Skip files and folders whose relative path matches this glob (repeatable).
-    #[arg(long, value_name = "GLOB")]
+    #[arg(long, value_name = "GLOB", value_parser = parse_glob)]
     exclude: Vec<String>,
     /// JSONL field holding the text.
     #[arg(long, value_name = "NAME", default_value = "text")]
@@ -157,6 +157,13 @@ struct InputArgs {
     /// JSONL field holding the publisher id (repeatable).
     #[arg(long, value_name = "NAME")]
     publisher_field: Vec<String>,
+}
+
+/// Checks a glob when the arguments are parsed, so a bad one is a usage error.
+fn parse_glob(pattern: &str) -> Result<String, String> {
+    globset::Glob::new(pattern)
+        .map(|_| pattern.to_string())
+        .map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -744,7 +751,7 @@ fn lint(args: LintArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         Ok(set) => set,
         Err(code) => return Ok(code),
     };
-    let findings = crate::lint::lint(&set, &crate::corpus::bundled());
+    let findings = crate::lint::lint(&set, &crate::corpus::body());
     for f in &findings {
         writeln!(out, "{f}")?;
     }
@@ -805,7 +812,7 @@ fn check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         &args.paths,
         &options,
         &expectations,
-        &crate::corpus::bundled(),
+        &crate::corpus::body(),
     );
     for r in &args.report {
         let text = if r.extension().is_some_and(|e| e == "md") {

@@ -2,8 +2,8 @@
 //!
 //! - an anchor hidden by another (leftmost-longest matching never reports an
 //!   anchor inside a longer one that matches at the same place);
-//! - an anchor that occurs in the body text of the bundled corpus (text no
-//!   rule removes there), on a rule with nothing else to confirm it;
+//! - an anchor that occurs in the body text of the bundled corpus (its
+//!   reviewed clean text), on a rule with nothing else to confirm it;
 //! - an anchor that looks like a regex (anchors are literal);
 //! - a publisher pack with no domains or no signatures.
 //!
@@ -61,7 +61,7 @@ impl fmt::Display for Finding {
 }
 
 /// Lints `set`; `corpus` is the body text to check anchors against (the
-/// bundled corpus), as `(name, text)` pairs.
+/// bundled corpus's clean text), as `(name, text)` pairs.
 pub fn lint(set: &RuleSet, corpus: &[(String, String)]) -> Vec<Finding> {
     let mut findings = Vec::new();
     shadowed(set, &mut findings);
@@ -246,9 +246,6 @@ fn unconfirmed(rule: &Rule) -> bool {
 }
 
 fn body_hits(set: &RuleSet, corpus: &[(String, String)], findings: &mut Vec<Finding>) {
-    let Ok(stripper) = Stripper::new(set.clone()) else {
-        return;
-    };
     let all = anchors(set);
     let fold = set.rules().iter().any(|r| r.case_insensitive);
     let Ok(ac) = AhoCorasick::builder()
@@ -259,21 +256,11 @@ fn body_hits(set: &RuleSet, corpus: &[(String, String)], findings: &mut Vec<Find
     };
     let mut hits = vec![0usize; all.len()];
     for (_, text) in corpus {
-        let out = stripper.strip(&Document::new("lint", text));
-        let removed = |s: usize, e: usize| {
-            out.record
-                .edits
-                .iter()
-                .any(|ed| ed.start <= s && e <= ed.end)
-        };
         for m in ac.find_overlapping_iter(text) {
             let p = m.pattern().as_usize();
             let (ri, ai, _) = &all[p];
             let rule = &set.rules()[*ri];
-            if !rule.case_insensitive && text[m.start()..m.end()] != rule.anchors[*ai] {
-                continue;
-            }
-            if !removed(m.start(), m.end()) {
+            if rule.case_insensitive || text[m.start()..m.end()] == rule.anchors[*ai] {
                 hits[p] += 1;
             }
         }
