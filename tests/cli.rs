@@ -4,6 +4,13 @@
 //! Most tests call `chaff::cli::run` in-process; the ones about the process
 //! itself (exit status, which stream gets what, a closed pipe) run the built
 //! binary.
+//!
+//! `strip` keeps stdout free for data (`strip -` writes JSONL there): its
+//! one-line summary and every problem go to stderr. Besides the clean copies
+//! and `provenance.jsonl`, each output folder holds the run manifest
+//! (`_manifest.json`) and chaff's state folder (`.chaff/journal.jsonl`). The
+//! newer batch features (JSONL shards, modes, restore, ranks, resume...) are
+//! pinned in `tests/batch.rs`.
 
 use chaff::Record;
 use chaff::provenance::{Resolution, SCHEMA_VERSION};
@@ -109,6 +116,91 @@ fn records(out: &Path) -> Vec<Record> {
         .collect()
 }
 
+/// The files chaff writes into every output folder besides the clean copies
+/// and the provenance: the run manifest and the resume journal.
+const STATE_FILES: [&str; 2] = [".chaff/journal.jsonl", "_manifest.json"];
+
+/// `files` and the [`STATE_FILES`], sorted as [`tree`] lists them.
+fn with_state(files: &[&str]) -> Vec<String> {
+    let mut all: Vec<String> = files
+        .iter()
+        .chain(&STATE_FILES)
+        .map(|f| f.to_string())
+        .collect();
+    all.sort();
+    all
+}
+
+/// The numbers of `strip`'s one-line summary.
+#[derive(Debug, PartialEq)]
+struct Summary {
+    docs: u64,
+    target: String,
+    edits: u64,
+    bytes_removed: u64,
+    bytes_in: u64,
+    over_budget: u64,
+    failed: u64,
+}
+
+/// Parses the one summary line on `stderr`, `stripped N documents into DIR:
+/// E edits, X of Y bytes removed, B over budget; F failed (T.TTs)`, and
+/// checks that it is the only such line.
+fn summary(stderr: &str) -> Summary {
+    let pattern = regex::Regex::new(
+        r"^stripped (\d+) documents? into (.+): (\d+) edits, (\d+) of (\d+) bytes removed, (\d+) over budget; (\d+) failed \(\d+\.\d\ds\)$",
+    )
+    .unwrap();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("stripped "))
+        .collect();
+    assert_eq!(lines.len(), 1, "one summary line in {stderr:?}");
+    let caps = pattern
+        .captures(lines[0])
+        .unwrap_or_else(|| panic!("summary format: {:?}", lines[0]));
+    let n = |i: usize| caps[i].parse::<u64>().unwrap();
+    let docs = n(1);
+    let noun = if docs == 1 {
+        " document "
+    } else {
+        " documents "
+    };
+    assert!(lines[0].contains(noun), "singular/plural: {:?}", lines[0]);
+    Summary {
+        docs,
+        target: caps[2].to_string(),
+        edits: n(3),
+        bytes_removed: n(4),
+        bytes_in: n(5),
+        over_budget: n(6),
+        failed: n(7),
+    }
+}
+
+/// Checks that `path` is reported on `stderr` twice, saying `why`: as it
+/// happens (`chaff: PATH: ...`, before the summary line) and in the list of
+/// failures under the summary line (`  failed: PATH: ...`).
+fn assert_reported(stderr: &str, path: &str, why: &str) {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("stripped "))
+        .unwrap_or_else(|| panic!("no summary line in {stderr:?}"));
+    let now = format!("chaff: {path}: ");
+    let line = lines[..at]
+        .iter()
+        .find(|l| l.starts_with(&now))
+        .unwrap_or_else(|| panic!("{path} not reported before the summary: {stderr:?}"));
+    assert!(line.contains(why), "{line:?} says {why:?}");
+    let listed = format!("  failed: {path}: ");
+    let line = lines[at + 1..]
+        .iter()
+        .find(|l| l.starts_with(&listed))
+        .unwrap_or_else(|| panic!("{path} not listed under the summary: {stderr:?}"));
+    assert!(line.contains(why), "{line:?} says {why:?}");
+}
+
 fn ids(records: &[Record]) -> Vec<&str> {
     records.iter().map(|r| r.id.as_str()).collect()
 }
@@ -147,7 +239,12 @@ fn strip_writes_one_clean_file_per_input_and_one_provenance_record_each_in_sorte
     let run = chaff(&[&"strip", &corpus, &"--out", &out]);
 
     assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(run.stderr, "");
+    assert_eq!(run.stdout, "", "stdout is left for data");
+    assert_eq!(
+        run.stderr.lines().count(),
+        1,
+        "nothing but the summary: {run:?}"
+    );
     let mut inputs: Vec<PathBuf> = fs::read_dir(&corpus)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -155,8 +252,12 @@ fn strip_writes_one_clean_file_per_input_and_one_provenance_record_each_in_sorte
     inputs.sort();
     let mut expected: Vec<String> = inputs.iter().map(|p| file_name(p)).collect();
     expected.push("provenance.jsonl".into());
-    expected.sort();
-    assert_eq!(tree(&out), expected, "one output per input, same names");
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    assert_eq!(
+        tree(&out),
+        with_state(&expected),
+        "one output per input, same names"
+    );
 
     let records = records(&out);
     assert_eq!(records.len(), inputs.len(), "one record per document");
@@ -182,13 +283,30 @@ fn strip_prints_a_one_line_summary_and_quiet_prints_nothing() {
     let out = tmp.path().join("out");
     let run = chaff(&[&"strip", &corpus, &"--out", &out]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(run.stdout.lines().count(), 1, "{:?}", run.stdout);
-    assert!(run.stdout.starts_with("stripped 5 documents into "));
-    assert!(run.stdout.contains(&*out.to_string_lossy()));
-    assert!(
-        run.stdout.trim_end().ends_with("0 failed"),
-        "{:?}",
-        run.stdout
+    assert_eq!(run.stdout, "", "the summary goes to stderr: {run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{:?}", run.stderr);
+    assert!(run.stderr.starts_with("stripped 5 documents into "));
+
+    // Every number in the summary is the run's own.
+    let records = records(&out);
+    let (mut bytes_in, mut bytes_out) = (0, 0);
+    for name in corpus_files().iter().map(|p| file_name(p)) {
+        bytes_in += fs::metadata(corpus.join(&name)).unwrap().len();
+        bytes_out += fs::metadata(out.join(&name)).unwrap().len();
+    }
+    let edits = records.iter().map(|r| r.rule_edits().count() as u64).sum();
+    assert!(edits > 0);
+    assert_eq!(
+        summary(&run.stderr),
+        Summary {
+            docs: 5,
+            target: out.to_string_lossy().into_owned(),
+            edits,
+            bytes_removed: bytes_in - bytes_out,
+            bytes_in,
+            over_budget: 0,
+            failed: 0,
+        }
     );
 
     let quiet = chaff(&[&"strip", &corpus, &"--out", &out, &"--quiet"]);
@@ -223,9 +341,28 @@ fn strip_output_does_not_depend_on_the_number_of_jobs() {
     );
 
     let files = tree(&one);
-    assert_eq!(files.len(), 21, "twenty documents and the provenance file");
+    assert_eq!(
+        files.len(),
+        23,
+        "twenty documents, the provenance file, the manifest and the journal"
+    );
     assert_eq!(tree(&four), files);
     for rel in &files {
+        if rel == "_manifest.json" {
+            // Only the manifest's timing may differ.
+            let read = |dir: &Path| {
+                let text = fs::read_to_string(dir.join(rel)).expect("manifest");
+                let mut manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+                manifest
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("timing")
+                    .expect("manifest has timing");
+                manifest
+            };
+            assert_eq!(read(&one), read(&four), "manifest beyond its timing");
+            continue;
+        }
         let a = fs::read(one.join(rel)).expect("jobs 1 output");
         let b = fs::read(four.join(rel)).expect("jobs 4 output");
         assert!(a == b, "{rel} differs between --jobs 1 and --jobs 4");
@@ -252,7 +389,7 @@ fn strip_mirrors_nested_folders_and_skips_hidden_names_unless_asked() {
     assert_eq!(chaff(&[&"strip", &input, &"--out", &out]).code, 0);
     assert_eq!(
         tree(&out),
-        ["a.txt", "provenance.jsonl", "sub/deeper/b.txt"],
+        with_state(&["a.txt", "provenance.jsonl", "sub/deeper/b.txt"]),
         "hidden files and folders are skipped"
     );
     assert_eq!(ids(&records(&out)), ["a.txt", "sub/deeper/b.txt"]);
@@ -275,7 +412,61 @@ fn strip_mirrors_nested_folders_and_skips_hidden_names_unless_asked() {
         ],
         "--hidden includes them, still in sorted order"
     );
-    assert_eq!(tree(&all).len(), 6);
+    assert_eq!(tree(&all).len(), 5 + 1 + STATE_FILES.len());
+}
+
+#[test]
+fn strip_walks_only_text_and_jsonl_files_but_reads_any_file_it_is_given() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    for rel in [
+        "a.txt",
+        "LICENSE",
+        "README.md",
+        "notes.json",
+        "table.csv",
+        "sub/b.TXT",
+        "sub/page.html",
+    ] {
+        write(&input.join(rel), format!("Body of {rel}.\n"));
+    }
+    for rel in ["s.jsonl", "sub/t.ndjson"] {
+        write(&input.join(rel), "{\"id\":\"r\",\"text\":\"Row.\\n\"}\n");
+    }
+
+    let out = tmp.path().join("out");
+    let run = chaff(&[&"strip", &input, &"--out", &out]);
+    assert_eq!(run.code, 0, "skipped files are not failures: {run:?}");
+    assert_eq!(
+        tree(&out),
+        with_state(&[
+            "LICENSE",
+            "a.txt",
+            "provenance.jsonl",
+            "s.jsonl",
+            "sub/b.TXT",
+            "sub/t.ndjson",
+        ]),
+        ".txt, extensionless and JSONL files only"
+    );
+
+    // The bundled corpus folder holds a README.md beside the articles.
+    let bundled = tmp.path().join("bundled");
+    assert_eq!(chaff(&[&"strip", &CORPUS, &"--out", &bundled]).code, 0);
+    let names: Vec<String> = corpus_files().iter().map(|p| file_name(p)).collect();
+    let mut expected: Vec<&str> = names.iter().map(String::as_str).collect();
+    expected.push("provenance.jsonl");
+    assert_eq!(tree(&bundled), with_state(&expected));
+
+    // A file named on the command line is read whatever its name.
+    let named = tmp.path().join("named");
+    let readme = input.join("README.md");
+    assert_eq!(chaff(&[&"strip", &readme, &"--out", &named]).code, 0);
+    assert_eq!(tree(&named), with_state(&["README.md", "provenance.jsonl"]));
+    assert_eq!(
+        fs::read(named.join("README.md")).unwrap(),
+        fs::read(&readme).unwrap()
+    );
 }
 
 #[test]
@@ -285,7 +476,7 @@ fn strip_walks_a_hidden_folder_named_on_the_command_line() {
     write(&input.join("a.txt"), "Body.\n");
     let out = tmp.path().join("out");
     assert_eq!(chaff(&[&"strip", &input, &"--out", &out]).code, 0);
-    assert_eq!(tree(&out), ["a.txt", "provenance.jsonl"]);
+    assert_eq!(tree(&out), with_state(&["a.txt", "provenance.jsonl"]));
 }
 
 #[test]
@@ -295,7 +486,7 @@ fn strip_names_a_file_argument_by_its_file_name() {
     let out = tmp.path().join("out");
     assert_eq!(chaff(&[&"strip", &article, &"--out", &out]).code, 0);
     let name = file_name(&article);
-    assert_eq!(tree(&out), [name.as_str(), "provenance.jsonl"]);
+    assert_eq!(tree(&out), with_state(&[&name, "provenance.jsonl"]));
     assert_eq!(ids(&records(&out)), [name.as_str()]);
 }
 
@@ -312,11 +503,12 @@ fn strip_reports_inputs_that_would_share_an_output_path_instead_of_overwriting()
     let run = chaff(&[&"strip", &first, &second, &reserved, &"--out", &out]);
 
     assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.stdout, "", "{run:?}");
     for skipped in [&second, &reserved] {
         let path = skipped.to_string_lossy();
-        assert!(run.stderr.contains(&*path), "{path} reported: {run:?}");
-        assert!(run.stdout.contains(&format!("failed: {path}")), "{run:?}");
+        assert_reported(&run.stderr, &path, "already used by");
     }
+    assert_eq!(summary(&run.stderr).failed, 2);
     assert_eq!(fs::read_to_string(out.join("x.txt")).unwrap(), "First.\n");
     assert_eq!(ids(&records(&out)), ["x.txt"]);
 }
@@ -340,33 +532,22 @@ fn strip_reports_bad_inputs_and_still_writes_the_others() {
     let run = chaff(&[&"strip", &input, &missing, &"--out", &out]);
 
     assert_eq!(run.code, 1, "some inputs failed: {run:?}");
+    assert_eq!(run.stdout, "", "{run:?}");
     for (path, why) in [
         (&latin1, "UTF-8"),
         (&binary, "binary"),
         (&missing, "cannot read"),
     ] {
-        let path = path.to_string_lossy();
-        let line = run
-            .stderr
-            .lines()
-            .find(|l| l.contains(&*path))
-            .unwrap_or_else(|| panic!("{path} not reported on stderr: {run:?}"));
-        assert!(line.contains(why), "{line:?} says {why:?}");
-        assert!(
-            run.stdout.contains(&format!("failed: {path}")),
-            "{path} listed in the summary: {run:?}"
-        );
+        assert_reported(&run.stderr, &path.to_string_lossy(), why);
     }
-    assert_eq!(run.stderr.lines().count(), 3, "{run:?}");
-    assert!(
-        run.stdout.starts_with("stripped 2 documents into "),
-        "{run:?}"
-    );
-    assert!(run.stdout.lines().next().unwrap().ends_with("3 failed"));
+    // Three problems as they happen, the summary, and the same three again.
+    assert_eq!(run.stderr.lines().count(), 3 + 1 + 3, "{run:?}");
+    let summary = summary(&run.stderr);
+    assert_eq!((summary.docs, summary.failed), (2, 3), "{run:?}");
 
     assert_eq!(
         tree(&out),
-        ["empty.txt", "good.txt", "provenance.jsonl"],
+        with_state(&["empty.txt", "good.txt", "provenance.jsonl"]),
         "failed inputs leave no output; the others are written"
     );
     let records = records(&out);
@@ -404,12 +585,11 @@ fn strip_reports_unreadable_files_and_folders_and_still_writes_the_others() {
     }
 
     assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.stdout, "", "{run:?}");
     for path in [&locked_file, &locked_dir] {
-        let path = path.to_string_lossy();
-        assert!(run.stderr.contains(&*path), "{path} on stderr: {run:?}");
-        assert!(run.stdout.contains(&format!("failed: {path}")), "{run:?}");
+        assert_reported(&run.stderr, &path.to_string_lossy(), "cannot read");
     }
-    assert_eq!(tree(&out), ["a.txt", "provenance.jsonl"]);
+    assert_eq!(tree(&out), with_state(&["a.txt", "provenance.jsonl"]));
 }
 
 #[test]
@@ -425,9 +605,9 @@ fn strip_reports_an_output_it_cannot_write_and_leaves_no_temporary_file() {
     let run = chaff(&[&"strip", &input, &"--out", &out]);
 
     assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.stdout, "", "{run:?}");
     let target = out.join("a.txt").to_string_lossy().into_owned();
-    assert!(run.stderr.contains(&target), "{run:?}");
-    assert!(run.stderr.contains("cannot write"), "{run:?}");
+    assert_reported(&run.stderr, &target, "cannot write");
     assert_eq!(ids(&records(&out)), ["b.txt"]);
     assert_eq!(fs::read_to_string(out.join("b.txt")).unwrap(), "Second.\n");
     assert_no_temporary_files(&out);
@@ -472,7 +652,7 @@ fn strip_writes_outputs_atomically_leaving_no_temporary_files() {
     assert_eq!(chaff(&[&"strip", &input, &"--out", &out]).code, 1);
     assert_no_temporary_files(&out);
     let first = tree(&out);
-    assert_eq!(first.len(), 6);
+    assert_eq!(first.len(), 5 + 1 + STATE_FILES.len());
 
     // Again over the existing outputs: they are replaced, not appended to.
     let again = chaff(&[&"strip", &input, &"--out", &out, &"--quiet"]);
@@ -722,7 +902,7 @@ fn help_and_version_exit_0_and_print_to_stdout() {
     let help = chaff(&[&"--help"]);
     assert_eq!(help.code, 0, "{help:?}");
     assert_eq!(help.stderr, "");
-    for command in ["strip", "test", "rules"] {
+    for command in ["strip", "diff", "restore", "verify", "test", "rules"] {
         assert!(help.stdout.contains(command), "{help:?}");
     }
 
@@ -736,6 +916,19 @@ fn help_and_version_exit_0_and_print_to_stdout() {
         "--jobs",
         "--hidden",
         "--quiet",
+        "--include",
+        "--exclude",
+        "--mode",
+        "--provenance",
+        "--attributes",
+        "--rank",
+        "--world-size",
+        "--resume",
+        "--dry-run",
+        "--budget",
+        "--budget-action",
+        "--text-field",
+        "--id-field",
     ] {
         assert!(strip_help.stdout.contains(flag), "{flag} in strip --help");
     }
@@ -777,10 +970,12 @@ fn the_binary_exits_with_the_documented_codes_on_the_right_streams() {
         .output()
         .unwrap();
     assert_eq!(failed.status.code(), Some(1), "a failed input, no panic");
+    assert!(failed.stdout.is_empty(), "strip leaves stdout for data");
     let stderr = String::from_utf8_lossy(&failed.stderr);
-    assert!(stderr.contains(&*binary.to_string_lossy()), "{stderr}");
+    assert_reported(&stderr, &binary.to_string_lossy(), "binary");
+    assert_eq!(summary(&stderr).failed, 1);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(tree(&out), ["ok.txt", "provenance.jsonl"]);
+    assert_eq!(tree(&out), with_state(&["ok.txt", "provenance.jsonl"]));
 }
 
 #[test]

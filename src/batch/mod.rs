@@ -286,8 +286,9 @@ pub fn strip(
         HashMap::new()
     };
     let mut journal = Journal::open(&journal_path, options.resume)?;
-    // Offsets in the journal of each input's entry, in input order.
-    let mut entries: Vec<(u64, u64)> = Vec::with_capacity(inputs.len());
+    // Offsets in the journal of each input's entry, or why it failed, in
+    // input order.
+    let mut entries: Vec<Result<(u64, u64), Failure>> = Vec::with_capacity(inputs.len());
     let (mut docs_done, mut bytes_done) = (0u64, 0u64);
     let mut start = 0;
     while start < inputs.len() {
@@ -323,11 +324,11 @@ pub fn strip(
                     }
                     docs_done += entry.summary.docs;
                     bytes_done += entry.summary.bytes_in;
-                    entries.push(journal.append(&entry)?);
+                    entries.push(Ok(journal.append(&entry)?));
                 }
                 Err(f) => {
                     observer.failure(&f);
-                    summary.failures.push(f);
+                    entries.push(Err(f));
                 }
             }
         }
@@ -344,7 +345,7 @@ pub fn strip(
 fn finish(
     ctx: &Ctx<'_>,
     journal_path: &Path,
-    entries: &[(u64, u64)],
+    entries: &[Result<(u64, u64), Failure>],
     summary: &mut Summary,
     started: Instant,
 ) -> io::Result<()> {
@@ -357,7 +358,14 @@ fn finish(
     let mut compacted = output::AtomicFile::create(journal_path)?;
     let mut files = Vec::with_capacity(entries.len());
     let mut line = Vec::new();
-    for &(offset, len) in entries {
+    for entry in entries {
+        let (offset, len) = match entry {
+            Ok(at) => *at,
+            Err(failure) => {
+                summary.failures.push(failure.clone());
+                continue;
+            }
+        };
         line.resize(len as usize, 0);
         journal.seek(SeekFrom::Start(offset))?;
         journal.read_exact(&mut line)?;
