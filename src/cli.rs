@@ -526,6 +526,24 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         )?;
         return Ok(EXIT_USAGE);
     }
+    if stdin {
+        let unsupported = [
+            (args.attributes.is_some(), "--attributes"),
+            (
+                matches!(args.provenance, ProvenanceArg::Sidecar),
+                "--provenance sidecar",
+            ),
+            (args.resume, "--resume"),
+            (args.world_size > 1, "--rank/--world-size"),
+        ];
+        if let Some((_, flag)) = unsupported.iter().find(|(set, _)| *set) {
+            writeln!(
+                err,
+                "chaff: {flag} does not apply to `-` (stdin): there are no files to name"
+            )?;
+            return Ok(EXIT_USAGE);
+        }
+    }
     let set = match load_rules(&args.rules, err) {
         Ok(set) => set,
         Err(code) => return Ok(code),

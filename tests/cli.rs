@@ -992,3 +992,48 @@ fn rules_json_into_a_closed_pipe_exits_quietly() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
+
+#[test]
+fn strip_from_stdin_refuses_options_that_name_files() {
+    for flags in [
+        &["--attributes", "a"][..],
+        &["--provenance", "sidecar"][..],
+        &["--resume"][..],
+        &["--rank", "1", "--world-size", "2"][..],
+    ] {
+        let mut args: Vec<&dyn AsRef<OsStr>> = vec![&"strip", &"-"];
+        for f in flags {
+            args.push(f);
+        }
+        let run = chaff(&args);
+        assert_eq!(run.code, 2, "{flags:?}: {run:?}");
+        assert!(run.stderr.contains("does not apply to `-`"), "{run:?}");
+    }
+}
+
+#[test]
+fn resume_after_a_journal_cut_mid_line_keeps_every_entry() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("out");
+    let run = chaff(&[&"strip", &CORPUS, &"--out", &out, &"--quiet"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let journal = out.join(".chaff/journal.jsonl");
+    let text = fs::read_to_string(&journal).unwrap();
+    // Keep the first entry whole and half of the second, as a kill would.
+    let first_end = text.find('\n').unwrap() + 1;
+    let cut = first_end + (text[first_end..].find('\n').unwrap() / 2);
+    fs::write(&journal, &text[..cut]).unwrap();
+    let resumed = chaff(&[&"strip", &CORPUS, &"--out", &out, &"--quiet", &"--resume"]);
+    assert_eq!(resumed.code, 0, "{resumed:?}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("_manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["totals"]["files"], 5);
+    assert_eq!(manifest["totals"]["files_resumed"], 1);
+    // Resumed again: every entry of the journal is whole and reused.
+    let again = chaff(&[&"strip", &CORPUS, &"--out", &out, &"--quiet", &"--resume"]);
+    assert_eq!(again.code, 0);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("_manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["totals"]["files_resumed"], 5);
+    assert_eq!(chaff(&[&"verify", &out]).code, 0);
+}

@@ -421,7 +421,19 @@ fn reusable(ctx: &Ctx<'_>, input: &Input, journal: &Path, at: (u64, u64)) -> Opt
                 .options
                 .out
                 .join(sidecar_name(&input.rel, input.kind))
-                .is_file());
+                .is_file())
+        && ctx.options.attributes.as_ref().is_none_or(|name| {
+            let rel = match input.kind {
+                Kind::Text => format!("{}.jsonl", input.rel),
+                Kind::Jsonl => input.rel.clone(),
+            };
+            ctx.options
+                .out
+                .join("attributes")
+                .join(name)
+                .join(rel)
+                .is_file()
+        });
     same.then_some(entry).map(|mut e| {
         e.summary.resumed = true;
         e
@@ -458,7 +470,18 @@ impl Journal {
             .write(true)
             .truncate(!append)
             .open(path)?;
-        let at = file.seek(SeekFrom::End(0))?;
+        let mut at = file.seek(SeekFrom::End(0))?;
+        // A killed run may have left half a line: start on a fresh one.
+        if at > 0 {
+            let mut last = [0u8];
+            let mut reader = File::open(path)?;
+            reader.seek(SeekFrom::End(-1))?;
+            reader.read_exact(&mut last)?;
+            if last[0] != b'\n' {
+                file.write_all(b"\n")?;
+                at += 1;
+            }
+        }
         Ok(Journal {
             file: BufWriter::new(file),
             at,
