@@ -6,7 +6,6 @@
 //! rebuild the original byte for byte with [`restore`].
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// Version of the record format. Bumped on any change that a reader of the
@@ -238,15 +237,40 @@ pub fn render(original: &str, clean: String, record: &mut Record, mode: Mode) ->
             out
         }
     };
+    // The strip record already describes the clean text.
+    if mode != Mode::Strip {
+        record.output_sha256 = sha256_hex(out.as_bytes());
+        record.output_bytes = out.len();
+    }
     record.mode = mode;
-    record.output_sha256 = sha256_hex(out.as_bytes());
-    record.output_bytes = out.len();
     out
 }
 
 /// SHA-256 of `bytes`, lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    crate::rules::hex_digest(&Sha256::digest(bytes))
+    crate::rules::hex_digest(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
+}
+
+/// An incremental SHA-256, for data that arrives in pieces.
+#[derive(Clone)]
+pub struct Sha256(ring::digest::Context);
+
+impl Default for Sha256 {
+    fn default() -> Sha256 {
+        Sha256(ring::digest::Context::new(&ring::digest::SHA256))
+    }
+}
+
+impl Sha256 {
+    /// Adds bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// The digest, lowercase hex.
+    pub fn finish_hex(self) -> String {
+        crate::rules::hex_digest(self.0.finish().as_ref())
+    }
 }
 
 /// Why a clean text and a record do not rebuild an original.

@@ -26,7 +26,6 @@ use manifest::{FileSummary, Totals};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::fs::File;
@@ -532,8 +531,7 @@ impl Journal {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()?;
-        self.file.get_ref().sync_data()
+        self.file.flush()
     }
 }
 
@@ -659,8 +657,8 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
         ),
         None => None,
     };
-    let mut in_hash = Sha256::new();
-    let mut out_hash = Sha256::new();
+    let mut in_hash = crate::provenance::Sha256::default();
+    let mut out_hash = crate::provenance::Sha256::default();
     let mut line_no = 0u64;
     let mut block: Vec<(u64, Vec<u8>)> = Vec::with_capacity(BLOCK_ROWS);
     let mut block_bytes = 0;
@@ -730,8 +728,8 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
             .map_err(|e| fail(format!("cannot write attributes: {e}")))?;
     }
     entry.summary.rows = line_no;
-    entry.summary.input_sha256 = crate::rules::hex_digest(&in_hash.finalize());
-    entry.summary.output_sha256 = crate::rules::hex_digest(&out_hash.finalize());
+    entry.summary.input_sha256 = in_hash.finish_hex();
+    entry.summary.output_sha256 = out_hash.finish_hex();
     Ok(())
 }
 

@@ -41,10 +41,11 @@ impl AtomicFile {
         })
     }
 
-    /// Flushes, syncs and renames the file into place.
+    /// Flushes and renames the file into place. (The rename is what makes
+    /// the write atomic for a killed process; no fsync is asked for, as
+    /// outputs can be rebuilt from the inputs after a machine crash.)
     pub fn commit(self) -> io::Result<()> {
         let tmp = self.tmp.into_inner().map_err(|e| e.into_error())?;
-        tmp.as_file().sync_data()?;
         tmp.persist(&self.path).map_err(|e| e.error)?;
         Ok(())
     }

@@ -8,7 +8,6 @@ use super::{Failure, ProvenanceMode, sidecar_name};
 use crate::compress;
 use crate::jsonl::{self, Row};
 use crate::provenance::{self, Record};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -181,7 +180,7 @@ fn restore_file(
         }
         Kind::Jsonl => rebuild_jsonl(&source, records).map_err(|e| format!("{shown}: {e}"))?,
     };
-    let found = crate::rules::hex_digest(&Sha256::digest(&rebuilt));
+    let found = crate::provenance::sha256_hex(&rebuilt);
     if found != file.input_sha256 {
         return Err(format!(
             "{shown}: rebuilt input has sha256 {found}, the manifest says {}",

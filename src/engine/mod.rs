@@ -33,6 +33,21 @@ use layout::Layout;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
+/// Total anchor bytes up to which the automaton is a full DFA: the fastest
+/// walk (one table lookup per byte), at a memory cost that grows with the
+/// patterns. Above it, a contiguous NFA keeps memory small for packs of
+/// 100,000 rules.
+const DFA_MAX_PATTERN_BYTES: usize = 64 * 1024;
+
+fn automaton_kind(patterns: &[&str]) -> aho_corasick::AhoCorasickKind {
+    let bytes: usize = patterns.iter().map(|p| p.len()).sum();
+    if bytes <= DFA_MAX_PATTERN_BYTES {
+        aho_corasick::AhoCorasickKind::DFA
+    } else {
+        aho_corasick::AhoCorasickKind::ContiguousNFA
+    }
+}
+
 /// Most strip passes over one document.
 pub const MAX_PASSES: usize = 64;
 
@@ -221,6 +236,7 @@ impl Stripper {
                 AhoCorasickBuilder::new()
                     .match_kind(MatchKind::LeftmostLongest)
                     .ascii_case_insensitive(case_fold)
+                    .kind(Some(automaton_kind(&patterns)))
                     .build(&patterns)?,
             )
         };

@@ -7,7 +7,6 @@ use super::{
     Where,
 };
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
@@ -126,7 +125,7 @@ pub(super) fn compile(sources: &[Source]) -> Result<RuleSet, LoadError> {
                 domains: pack.domains,
                 signatures: pack.signatures,
                 file: source.name.clone(),
-                file_sha256: hex(&Sha256::digest(source.text.as_bytes())),
+                file_sha256: crate::provenance::sha256_hex(source.text.as_bytes()),
                 location: ctx.location(pack.id.1),
             });
         }
@@ -759,5 +758,5 @@ pub(super) fn digest(packs: &[Pack], rules: &[Rule]) -> String {
         "rules": rules,
     });
     let bytes = serde_json::to_vec(&canonical).expect("JSON values serialize");
-    format!("sha256:{}", hex(&Sha256::digest(&bytes)))
+    format!("sha256:{}", crate::provenance::sha256_hex(&bytes))
 }
