@@ -449,6 +449,35 @@ fn key_start(text: &str, fields: &[(Cow<'_, str>, &RawValue)], i: usize, base: u
     text[from..].find('"').map_or(from, |p| from + p)
 }
 
+/// Encodes `s` as a JSON string literal with every non-ASCII character
+/// escaped as `\uXXXX` (lowercase hex, surrogate pairs above U+FFFF), as
+/// Python's `json.dumps` writes by default.
+pub fn to_json_ascii(s: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(s.len() + 2);
+    let mut units = [0u16; 2];
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c.is_ascii() && c >= ' ' => out.push(c),
+            c => {
+                for u in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{u:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Encodes `s` as a JSON string literal, quotes included, exactly as
 /// `serde_json::to_string` does: `"`, `\` and control characters are escaped
 /// and everything else, non-ASCII included, is written as is.
@@ -982,7 +1011,22 @@ mod tests {
         line
     }
 
+    #[test]
+    fn ascii_encoding_is_pythons_default() {
+        assert_eq!(
+            to_json_ascii("a\u{e9}\"\\\n\u{1}\u{1f600}"),
+            r#""a\u00e9\"\\\n\u0001\ud83d\ude00""#
+        );
+    }
+
     proptest! {
+        #[test]
+        fn ascii_encoding_decodes_back(s in "\\PC{0,40}|[\\x00-\\x20\"\\\\]{0,5}") {
+            let encoded = to_json_ascii(&s);
+            prop_assert!(encoded.is_ascii());
+            prop_assert_eq!(serde_json::from_str::<String>(&encoded).unwrap(), s);
+        }
+
         #[test]
         fn render_without_changes_is_the_same_json(
             fields in proptest::collection::vec(("[a-z]{0,3}|\\PC{0,6}", "\\PC{0,20}|[\\x00-\\x20\"\\\\]{0,5}"), 0..6),

@@ -150,6 +150,11 @@ pub struct RowOrigin {
     /// (other escapes); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_raw: Option<String>,
+    /// `"ascii"` when the text was written with every non-ASCII character
+    /// escaped (`\u00e9`, as Python's `json.dumps` does by default); the
+    /// output row keeps that style. Absent for plain UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_escape: Option<String>,
     /// The original `metadata` value as raw JSON; absent when the row had no
     /// `metadata` field (chaff adds one for its summary).
     #[serde(default, skip_serializing_if = "Option::is_none")]

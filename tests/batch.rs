@@ -1483,9 +1483,22 @@ fn ranks_split_the_files_disjointly_and_name_their_provenance_and_manifest_by_ra
     seen.sort();
     assert_eq!(seen, inputs, "every input in some rank");
 
+    // Spooled records of JSONL inputs (copied into the provenance files)
+    // are named by rank too.
+    let spools: Vec<String> = tree(&out)
+        .into_iter()
+        .filter(|f| f.starts_with(".chaff/records/"))
+        .collect();
+    assert!(!spools.is_empty());
+    assert!(
+        spools.iter().all(|f| f.ends_with("-00000.jsonl")
+            || f.ends_with("-00001.jsonl")
+            || f.ends_with("-00002.jsonl")),
+        "{spools:?}"
+    );
     let own: Vec<String> = tree(&out)
         .into_iter()
-        .filter(|f| !inputs.contains(f))
+        .filter(|f| !inputs.contains(f) && !f.starts_with(".chaff/records/"))
         .collect();
     assert_eq!(
         own,
@@ -1993,4 +2006,33 @@ fn diff_color_always_adds_ansi_escapes() {
     }
     let plain = escape.replace_all(&color.stdout, "");
     assert_eq!(plain.lines().collect::<Vec<_>>(), expected_diff(&corpus));
+}
+
+#[test]
+fn rows_written_with_ascii_escapes_keep_that_style_and_restore_without_a_copy_of_the_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    // As Python's json.dumps writes by default: every non-ASCII character escaped.
+    let row = r#"{"id": "a", "text": "Caf\u00e9 talks \u2014 day two.\n\nA file photo shows the caf\u00e9. (AFP)\n\nThey ended."}"#;
+    fs::write(input.join("s.jsonl"), format!("{row}\n")).unwrap();
+    let out = dir.path().join("out");
+    strip(&input, &out, &[], 0);
+    let written = fs::read_to_string(out.join("s.jsonl")).unwrap();
+    assert!(written.is_ascii(), "{written}");
+    assert!(
+        written.contains(r#""text": "Caf\u00e9 talks \u2014 day two.\n\nThey ended.""#),
+        "{written}"
+    );
+    let records = records_in(&out.join("provenance.jsonl"));
+    let origin = records[0].row.as_ref().unwrap();
+    assert_eq!(origin.text_escape.as_deref(), Some("ascii"));
+    assert_eq!(origin.text_raw, None, "no copy of the text is kept");
+    let back = dir.path().join("back");
+    let run = chaff(&[&"restore", &out, &"--to", &back]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        fs::read_to_string(back.join("s.jsonl")).unwrap(),
+        format!("{row}\n")
+    );
 }

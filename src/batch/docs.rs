@@ -193,12 +193,22 @@ pub fn strip_row(
     doc.url = url.as_deref();
     let mut outcome = strip_doc(stripper, options, &doc);
     let raw_text = row.get(&fields.text).map(|r| r.get()).unwrap_or_default();
-    let canonical = jsonl::to_json_string(&text);
+    // Keep the row's escaping style; only an encoding neither style
+    // reproduces is stored whole.
+    let ascii = raw_text != jsonl::to_json_string(&text) && raw_text == jsonl::to_json_ascii(&text);
+    let encode = |s: &str| {
+        if ascii {
+            jsonl::to_json_ascii(s)
+        } else {
+            jsonl::to_json_string(s)
+        }
+    };
     outcome.record.file = Some(input.rel.clone());
     outcome.record.line = Some(line_no);
     outcome.record.row = Some(RowOrigin {
         text_field: fields.text.clone(),
-        text_raw: (raw_text != canonical).then(|| raw_text.to_string()),
+        text_raw: (raw_text != encode(&text)).then(|| raw_text.to_string()),
+        text_escape: ascii.then(|| "ascii".to_string()),
         metadata_raw: row.get(jsonl::METADATA).map(|m| m.get().to_string()),
     });
     let summary = serde_json::json!({
@@ -208,10 +218,7 @@ pub fn strip_row(
         "chars_removed": outcome.chars_removed,
     });
     let rendered = row.splice(
-        &[(
-            fields.text.as_str(),
-            Some(jsonl::to_json_string(&outcome.output)),
-        )],
+        &[(fields.text.as_str(), Some(encode(&outcome.output)))],
         &[("chaff", summary.to_string())],
     );
     match rendered {

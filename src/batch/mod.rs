@@ -235,6 +235,10 @@ struct Entry {
     publishers: BTreeMap<String, u64>,
     over_budget: Vec<String>,
     records: Vec<Box<RawValue>>,
+    /// For a JSONL input: its records, spooled to a file under
+    /// `.chaff/records/` so a large shard's provenance never sits in memory.
+    #[serde(default)]
+    spool: Option<String>,
 }
 
 /// Shared, read-only state of a run.
@@ -376,6 +380,10 @@ fn finish(
                 p.write_all(r.get().as_bytes())?;
                 p.write_all(b"\n")?;
             }
+            if let Some(spool) = &entry.spool {
+                let mut f = File::open(options.out.join(spool))?;
+                io::copy(&mut f, p)?;
+            }
         }
         summary.totals.add(&entry.summary);
         for (rule, n) in entry.hits {
@@ -421,6 +429,10 @@ fn reusable(ctx: &Ctx<'_>, input: &Input, journal: &Path, at: (u64, u64)) -> Opt
                 .out
                 .join(sidecar_name(&input.rel, input.kind))
                 .is_file())
+        && entry
+            .spool
+            .as_ref()
+            .is_none_or(|s| ctx.options.out.join(s).is_file())
         && ctx.options.attributes.as_ref().is_none_or(|name| {
             let rel = match input.kind {
                 Kind::Text => format!("{}.jsonl", input.rel),
@@ -549,6 +561,7 @@ fn process(ctx: &Ctx<'_>, input: &Input) -> Result<Entry, Failure> {
         publishers: BTreeMap::new(),
         over_budget: Vec::new(),
         records: Vec::new(),
+        spool: None,
     };
     match input.kind {
         Kind::Text => process_text(ctx, input, &mut entry)?,
@@ -637,6 +650,13 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     let out_path = options.out.join(&input.rel);
     let mut out = output::CompressedAtomic::create(&out_path, compression)
         .map_err(|e| Failure::file(out_path.display().to_string(), format!("cannot write: {e}")))?;
+    // Records go to the sidecar, or to a spool that `finish` copies into
+    // the provenance file.
+    let spool_rel = format!(
+        ".chaff/records/{}{}.jsonl",
+        input.rel,
+        options.rank_suffix()
+    );
     let mut sidecar = match options.provenance {
         ProvenanceMode::Sidecar => Some(
             output::CompressedAtomic::create(
@@ -645,7 +665,11 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
             )
             .map_err(|e| fail(format!("cannot write sidecar: {e}")))?,
         ),
-        _ => None,
+        ProvenanceMode::Jsonl => Some(
+            output::CompressedAtomic::create(&options.out.join(&spool_rel), Compression::None)
+                .map_err(|e| fail(format!("cannot write records: {e}")))?,
+        ),
+        ProvenanceMode::None => None,
     };
     let mut attributes = match &options.attributes {
         Some(name) => Some(
@@ -699,15 +723,10 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
                 }
                 if let Some(outcome) = r.outcome {
                     let json = serde_json::to_string(&outcome.record).expect("records serialize");
-                    match sidecar.as_mut() {
-                        Some(s) => s
-                            .write_all(json.as_bytes())
+                    if let Some(s) = sidecar.as_mut() {
+                        s.write_all(json.as_bytes())
                             .and_then(|_| s.write_all(b"\n"))
-                            .map_err(|e| fail(format!("cannot write sidecar: {e}")))?,
-                        None if options.provenance == ProvenanceMode::Jsonl => entry
-                            .records
-                            .push(RawValue::from_string(json).expect("valid JSON")),
-                        None => {}
+                            .map_err(|e| fail(format!("cannot write records: {e}")))?;
                     }
                     add_outcome(entry, &outcome);
                 }
@@ -721,7 +740,10 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
         .map_err(|e| Failure::file(out_path.display().to_string(), format!("cannot write: {e}")))?;
     if let Some(s) = sidecar {
         s.commit()
-            .map_err(|e| fail(format!("cannot write sidecar: {e}")))?;
+            .map_err(|e| fail(format!("cannot write records: {e}")))?;
+        if options.provenance == ProvenanceMode::Jsonl {
+            entry.spool = Some(spool_rel);
+        }
     }
     if let Some(a) = attributes {
         a.commit()

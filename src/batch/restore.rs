@@ -243,10 +243,13 @@ fn rebuild_jsonl(path: &Path, records: Vec<Record>) -> Result<Vec<u8>, String> {
             .map_err(|e| at(e.to_string()))?
             .ok_or_else(|| at(format!("no `{}` field", origin.text_field)))?;
         let original = provenance::restore(&text, &record).map_err(|e| at(e.to_string()))?;
-        let raw_text = origin
-            .text_raw
-            .clone()
-            .unwrap_or_else(|| jsonl::to_json_string(&original));
+        let raw_text = origin.text_raw.clone().unwrap_or_else(|| {
+            if origin.text_escape.as_deref() == Some("ascii") {
+                jsonl::to_json_ascii(&original)
+            } else {
+                jsonl::to_json_string(&original)
+            }
+        });
         let rebuilt = row
             .splice(
                 &[

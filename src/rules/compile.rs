@@ -22,15 +22,30 @@ struct Ctx<'a> {
     file: &'a str,
     text: &'a str,
     diagnostics: Vec<Diagnostic>,
+    /// Offsets where each line starts, computed on first use, so that
+    /// locating every rule and anchor of a large file stays linear.
+    line_starts: Option<Vec<usize>>,
 }
 
 impl Ctx<'_> {
-    fn location(&self, at: usize) -> super::Location {
-        let (line, column, _) = super::diag::locate(self.text, at);
+    fn location(&mut self, at: usize) -> super::Location {
+        let text = self.text;
+        let starts = self.line_starts.get_or_insert_with(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+                .collect()
+        });
+        let at = at.min(text.len());
+        let line = starts.partition_point(|&s| s <= at);
+        let start = starts[line - 1];
+        let mut column_text = text.get(start..at).unwrap_or("");
+        if line == 1 {
+            column_text = column_text.trim_start_matches('\u{feff}');
+        }
         super::Location {
             file: self.file.to_string(),
             line,
-            column,
+            column: column_text.chars().count() + 1,
         }
     }
 
@@ -85,6 +100,7 @@ pub(super) fn compile(sources: &[Source]) -> Result<RuleSet, LoadError> {
             file: &source.name,
             text: &source.text,
             diagnostics: Vec::new(),
+            line_starts: None,
         };
         let (pack, file_rules) = compile_file(&mut ctx);
         for (rule, id, at) in file_rules {
