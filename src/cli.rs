@@ -55,6 +55,9 @@ enum Command {
     Check(CheckArgs),
     /// List the loaded rules.
     Rules(RulesArgs),
+    /// Find boilerplate that recurs across documents of a publisher and that
+    /// no loaded rule removes yet; draft rules for it (nothing is applied).
+    Suggest(SuggestArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -312,6 +315,7 @@ where
         Command::Lint(args) => lint(args, out, err),
         Command::Check(args) => check(args, out, err),
         Command::Rules(args) => list_rules(args, out, err),
+        Command::Suggest(args) => suggest(args, out, err),
     };
     match result {
         Ok(code) => code,
@@ -870,4 +874,88 @@ fn check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         report.drift.len()
     )?;
     Ok(if passed { EXIT_OK } else { EXIT_FAILED })
+}
+
+#[derive(Args, Debug)]
+struct SuggestArgs {
+    /// Files or folders to read (folders are walked recursively, sorted).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    rules: RuleArgs,
+    #[command(flatten)]
+    input: InputArgs,
+    /// The fewest documents of one group a text must recur in.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    min_docs: u64,
+    /// Write the draft rule pack here (`FILE.toml`, or a folder for one pack
+    /// per group); without it only the summary is printed.
+    #[arg(long, short, value_name = "FILE.toml")]
+    out: Option<PathBuf>,
+    /// JSONL field that groups documents of no known publisher (before the
+    /// URL's domain and the folder).
+    #[arg(long, value_name = "FIELD")]
+    group_by: Option<String>,
+    /// Worker threads (default: all cores); the result is the same for any N.
+    #[arg(long, short, value_name = "N")]
+    jobs: Option<usize>,
+}
+
+fn suggest(args: SuggestArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<i32> {
+    if args.min_docs < 2 {
+        writeln!(err, "chaff: --min-docs must be at least 2")?;
+        return Ok(EXIT_USAGE);
+    }
+    let set = match load_rules(&args.rules, err) {
+        Ok(set) => set,
+        Err(code) => return Ok(code),
+    };
+    // The drafts are checked together with the rules they add to.
+    let mut sources = if args.rules.no_builtin {
+        Vec::new()
+    } else {
+        rules::builtin_sources()
+    };
+    sources.extend(rules::read_sources(&args.rules.rules).0);
+    let stripper = Stripper::new(set)?;
+    let options = crate::suggest::Options {
+        min_docs: args.min_docs,
+        publisher: args.input.publisher.clone(),
+        group_by: args.group_by.clone(),
+        fields: args.input.fields(),
+        walk: args.input.walk(),
+        jobs: args.jobs.unwrap_or(0),
+        ..crate::suggest::Options::default()
+    };
+    // Every input is read twice.
+    let progress = io::stderr()
+        .is_terminal()
+        .then(|| Progress::new(2 * input_bytes(&args.paths)));
+    let reporter = Reporter {
+        err: RefCell::new(err),
+        progress,
+    };
+    let report = crate::suggest::suggest(&stripper, &sources, &args.paths, &options, &reporter)?;
+    if let Some(p) = &reporter.progress {
+        p.finish();
+    }
+    let written = match &args.out {
+        Some(path) => report.write(path)?,
+        None => Vec::new(),
+    };
+    out.write_all(report.summary().as_bytes())?;
+    for path in &written {
+        writeln!(out, "wrote {}", path.display())?;
+    }
+    if args.out.is_none() && !report.drafts.is_empty() {
+        writeln!(
+            out,
+            "(nothing written: give --out FILE.toml to write the draft)"
+        )?;
+    }
+    Ok(if report.failures.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
 }

@@ -33,6 +33,7 @@ pub mod provenance;
 pub mod report;
 pub mod rules;
 pub mod selftest;
+pub mod suggest;
 
 pub use engine::{Document, Scratch, Stripped, Stripper};
 pub use provenance::{Attribution, Edit, Record, restore};
