@@ -483,6 +483,15 @@ impl InputArgs {
         fields
     }
 
+    /// Batch options for writing into `out`, with these inputs' settings.
+    fn options(&self, out: PathBuf) -> Options {
+        let mut options = Options::new(out);
+        options.fields = self.fields();
+        options.publisher = self.publisher.clone();
+        options.walk = self.walk();
+        options
+    }
+
     fn walk(&self) -> WalkOptions {
         WalkOptions {
             hidden: self.hidden,
@@ -554,7 +563,7 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
     };
     let stripper = Stripper::new(set)?;
     let out_dir = args.out.clone().unwrap_or_default();
-    let mut options = Options::new(out_dir.clone());
+    let mut options = args.input.options(out_dir.clone());
     options.mode = match args.mode {
         ModeArg::Strip => Mode::Strip,
         ModeArg::Mask => Mode::Mask,
@@ -566,12 +575,9 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         ProvenanceArg::None => ProvenanceMode::None,
     };
     options.attributes = args.attributes.clone();
-    options.fields = args.input.fields();
-    options.publisher = args.input.publisher.clone();
     options.rank = args.rank;
     options.world_size = args.world_size;
     options.resume = args.resume;
-    options.walk = args.input.walk();
     options.budget = args.budget;
     options.budget_keep = matches!(args.budget_action, BudgetAction::Keep);
     options.jobs = args.jobs.unwrap_or(0);
@@ -673,10 +679,7 @@ fn diff(args: DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         ColorArg::Never => false,
         ColorArg::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    let mut options = Options::new(PathBuf::new());
-    options.fields = args.input.fields();
-    options.publisher = args.input.publisher.clone();
-    options.walk = args.input.walk();
+    let options = args.input.options(PathBuf::new());
     let mut failures = Vec::new();
     let mut documents = 0u64;
     let mut edits = 0u64;
@@ -819,10 +822,7 @@ fn check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         Err(code) => return Ok(code),
     };
     let stripper = Stripper::new(set)?;
-    let mut options = Options::new(PathBuf::new());
-    options.fields = args.input.fields();
-    options.publisher = args.input.publisher.clone();
-    options.walk = args.input.walk();
+    let mut options = args.input.options(PathBuf::new());
     options.budget = args.budget;
     let expectations = crate::check::Expectations {
         golden: args.golden.clone(),
