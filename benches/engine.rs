@@ -15,6 +15,7 @@
 //! Run with `cargo bench --bench engine`; `-- --test` runs each benchmark once.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use chaff::generate::{self, DEFAULT_RULES_SEED};
 use chaff::rules::Source;
 use chaff::{Document, Record, RuleSet, Scratch, Stripper};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -29,86 +30,19 @@ const BUILD_RULES: [usize; 2] = [10, 100_000];
 /// Synthetic rules whose anchors are planted into the document variants.
 /// Every pack above has them, since rule `i` does not depend on the pack size.
 const PLANTED: [usize; 2] = [2, 7];
-/// Seed of the anchor generator.
-const SEED: u64 = 0x5EED_C4A5_F00D_2024;
-
-const LEADS: &[&str] = &[
-    "Subscribe to our",
-    "Sign up for the",
-    "Follow us for the",
-    "Download the",
-    "Support our",
-    "Listen to the",
-    "Read the latest",
-    "Get the",
-];
-const ADJECTIVES: &[&str] = &[
-    "weekly", "daily", "morning", "evening", "free", "premium", "regional", "breaking",
-];
-const NOUNS: &[&str] = &[
-    "digest",
-    "newsletter",
-    "briefing",
-    "podcast",
-    "bulletin",
-    "roundup",
-    "app",
-    "edition",
-];
-
-/// A xorshift64 generator: deterministic, no dependencies.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-}
+/// Seed of the synthetic packs (`chaff generate rules` uses the same one).
+const SEED: u64 = DEFAULT_RULES_SEED;
 
 /// The anchors of the first `n` synthetic rules, e.g.
-/// "Subscribe to our weekly digest 056126". The trailing code is a bijection
-/// of the rule index below one million, so anchors are unique, and generation
-/// is sequential from a fixed seed, so rule `i` is the same in every pack.
+/// "Catch up with the weekly digest 056126"; rule `i` is the same in every
+/// pack.
 fn synthetic_anchors(n: usize) -> Vec<String> {
-    assert!(n <= 1_000_000, "anchor codes are unique below one million");
-    let mut rng = XorShift(SEED);
-    (0..n)
-        .map(|i| {
-            let lead = rng.pick(LEADS);
-            let adjective = rng.pick(ADJECTIVES);
-            let noun = rng.pick(NOUNS);
-            let code = (i as u64 * 7_919 + 48_213) % 1_000_000;
-            format!("{lead} {adjective} {noun} {code:06}")
-        })
-        .collect()
+    generate::synthetic_anchors(n, SEED).expect("at most a million synthetic rules")
 }
 
 /// The TOML text of a common pack with `n` line-equals rules.
 fn synthetic_pack(n: usize) -> String {
-    let mut toml = String::with_capacity(n * 240 + 64);
-    toml.push_str("[pack]\nid = \"synthetic\"\nscope = \"common\"\n");
-    for (i, anchor) in synthetic_anchors(n).iter().enumerate() {
-        toml.push_str(&format!(
-            "\n[[rules]]\n\
-             id = \"synthetic.r{i:06}\"\n\
-             category = \"other\"\n\
-             anchor = \"{anchor}\"\n\
-             remove = \"line\"\n\
-             where = \"equals\"\n\
-             strip = [\"{anchor}\"]\n\
-             keep = [\"Officials said the talks would resume next week.\"]\n"
-        ));
-    }
-    toml
+    generate::synthetic_pack(n, SEED).expect("at most a million synthetic rules")
 }
 
 fn synthetic_sources(n: usize) -> Vec<Source> {

@@ -6,6 +6,7 @@
 
 use crate::batch::{self, Failure, FieldNames, Observer, Options, ProvenanceMode, WalkOptions};
 use crate::engine::Stripper;
+use crate::generate;
 use crate::progress::Progress;
 use crate::provenance::Mode;
 use crate::rules::{self, LoadError, RuleSet, Source};
@@ -58,6 +59,70 @@ enum Command {
     /// Find boilerplate that recurs across documents of a publisher and that
     /// no loaded rule removes yet; draft rules for it (nothing is applied).
     Suggest(SuggestArgs),
+    /// Write deterministic benchmark data: a synthetic rule pack, or a
+    /// news-like corpus with the built-in rules' boilerplate planted in it.
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum GenerateCommand {
+    /// Write a common rule pack of N synthetic line rules (rule i is the
+    /// same in every pack, so small packs are prefixes of big ones).
+    Rules(GenerateRulesArgs),
+    /// Write a news-like corpus (text tree or JSONL shards) in which a share
+    /// of the documents carry the built-in rules' strip examples.
+    Corpus(GenerateCorpusArgs),
+}
+
+#[derive(Args, Debug)]
+struct GenerateRulesArgs {
+    /// The rule file to write.
+    #[arg(value_name = "OUT.toml")]
+    out: PathBuf,
+    /// How many rules (at most 1,000,000).
+    #[arg(long, value_name = "N")]
+    count: usize,
+    /// Seed of the anchor phrases.
+    #[arg(long, value_name = "S", value_parser = generate::parse_seed, default_value = "0x5eedc4a5f00d2024")]
+    seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum GenerateFormat {
+    /// One `.txt` file per document, in folders of 1000: OUT_DIR/NNN/NNNNNN.txt.
+    Text,
+    /// JSONL shards: OUT_DIR/shard-NNNNN.jsonl.
+    Jsonl,
+}
+
+#[derive(Args, Debug)]
+struct GenerateCorpusArgs {
+    /// The corpus folder (new or empty); it receives documents only.
+    #[arg(value_name = "OUT_DIR")]
+    out: PathBuf,
+    /// Stop once the corpus holds this many bytes: 200M, 1G (powers of 1024) or 1GB (of 1000).
+    #[arg(long, value_name = "SIZE", value_parser = generate::parse_size)]
+    size: u64,
+    /// Text files or JSONL shards.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: GenerateFormat,
+    /// Seed; the same arguments always give the same bytes.
+    #[arg(long, value_name = "S", value_parser = generate::parse_seed, default_value_t = generate::DEFAULT_CORPUS_SEED)]
+    seed: u64,
+    /// Share of documents (0 to 1) with planted boilerplate.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.5)]
+    share: f64,
+    /// Start a new JSONL shard once one holds this many bytes.
+    #[arg(long, value_name = "SIZE", value_parser = generate::parse_size, default_value = "64M")]
+    shard_size: u64,
+    /// Also write the expected clean documents into this folder (outside
+    /// OUT_DIR), in the same layout; chaff's output equals them up to white space.
+    #[arg(long, value_name = "DIR")]
+    expect: Option<PathBuf>,
+    /// List the built-in strip examples that are not planted, and why.
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -177,6 +242,21 @@ enum ModeArg {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum HashArg {
+    Blake3,
+    Sha256,
+}
+
+impl From<HashArg> for crate::provenance::HashKind {
+    fn from(arg: HashArg) -> Self {
+        match arg {
+            HashArg::Blake3 => crate::provenance::HashKind::Blake3,
+            HashArg::Sha256 => crate::provenance::HashKind::Sha256,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum ProvenanceArg {
     Jsonl,
     Sidecar,
@@ -212,6 +292,10 @@ struct StripArgs {
     /// Where provenance records go.
     #[arg(long, value_enum, default_value = "jsonl")]
     provenance: ProvenanceArg,
+    /// Hash function of the records' and the manifest's input and output
+    /// hashes (written as `blake3:…` or `sha256:…`).
+    #[arg(long, value_enum, default_value = "blake3")]
+    hash: HashArg,
     /// Also write Dolma attribute files under OUT/attributes/NAME/.
     #[arg(long, value_name = "NAME")]
     attributes: Option<String>,
@@ -316,6 +400,8 @@ where
         Command::Check(args) => check(args, out, err),
         Command::Rules(args) => list_rules(args, out, err),
         Command::Suggest(args) => suggest(args, out, err),
+        Command::Generate(GenerateCommand::Rules(args)) => generate_rules(args, err),
+        Command::Generate(GenerateCommand::Corpus(args)) => generate_corpus(args, err),
     };
     match result {
         Ok(code) => code,
@@ -561,7 +647,7 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         Ok(set) => set,
         Err(code) => return Ok(code),
     };
-    let stripper = Stripper::new(set)?;
+    let stripper = Stripper::new(set)?.with_hash(args.hash.into());
     let out_dir = args.out.clone().unwrap_or_default();
     let mut options = args.input.options(out_dir.clone());
     options.mode = match args.mode {
@@ -958,4 +1044,113 @@ fn suggest(args: SuggestArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     } else {
         EXIT_FAILED
     })
+}
+
+fn generate_rules(args: GenerateRulesArgs, err: &mut dyn Write) -> anyhow::Result<i32> {
+    if args.count > generate::MAX_RULES {
+        writeln!(
+            err,
+            "chaff: --count is at most {} (anchors end with a unique six-digit code), not {}",
+            generate::MAX_RULES,
+            args.count
+        )?;
+        return Ok(EXIT_USAGE);
+    }
+    let started = std::time::Instant::now();
+    let mut file = batch::AtomicFile::create(&args.out)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.out.display()))?;
+    generate::write_synthetic_pack(&mut file, args.count, args.seed)?;
+    file.commit()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.out.display()))?;
+    writeln!(
+        err,
+        "wrote {} synthetic rule{} (seed {:#x}) to {} ({:.2}s)",
+        args.count,
+        if args.count == 1 { "" } else { "s" },
+        args.seed,
+        args.out.display(),
+        started.elapsed().as_secs_f64()
+    )?;
+    Ok(EXIT_OK)
+}
+
+fn generate_corpus(args: GenerateCorpusArgs, err: &mut dyn Write) -> anyhow::Result<i32> {
+    if !(0.0..=1.0).contains(&args.share) {
+        writeln!(
+            err,
+            "chaff: --share is a share between 0 and 1, not {}",
+            args.share
+        )?;
+        return Ok(EXIT_USAGE);
+    }
+    let generator = generate::Generator::new(&RuleSet::builtin(), args.seed, args.share)?;
+    let catalogue = generator.catalogue();
+    let skipped = catalogue.skipped();
+    writeln!(
+        err,
+        "planting {} of the {} built-in strip examples ({} publishers){}",
+        catalogue.plants().len(),
+        catalogue.examples(),
+        catalogue.publishers().len(),
+        match (skipped.len(), args.verbose) {
+            (0, _) => String::new(),
+            (n, true) => format!("; {n} skipped:"),
+            (n, false) => format!("; {n} skipped (--verbose lists them)"),
+        }
+    )?;
+    if args.verbose {
+        for s in skipped {
+            writeln!(err, "  {} strip[{}]: {}", s.rule, s.example, s.reason)?;
+        }
+    }
+    let options = generate::CorpusOptions {
+        size: args.size,
+        format: match args.format {
+            GenerateFormat::Text => generate::Format::Text,
+            GenerateFormat::Jsonl => generate::Format::Jsonl,
+        },
+        shard_size: args.shard_size,
+        expect: args.expect.clone(),
+    };
+    let progress = io::stderr().is_terminal().then(|| Progress::new(args.size));
+    let summary = generate::write_corpus(&generator, &args.out, &options, &mut |s| {
+        if let Some(p) = &progress {
+            p.set(s.documents, s.bytes);
+        }
+    });
+    if let Some(p) = &progress {
+        p.finish();
+    }
+    let summary = match summary {
+        Ok(s) => s,
+        Err(e @ (generate::Error::NotEmpty { .. } | generate::Error::ExpectOverlaps { .. })) => {
+            writeln!(err, "chaff: {e}")?;
+            return Ok(EXIT_USAGE);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let kinds: Vec<String> = generate::Kind::ALL
+        .iter()
+        .zip(summary.plants_by_kind)
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{n} {}", k.as_str()))
+        .collect();
+    writeln!(
+        err,
+        "generated {} documents, {} bytes in {} files into {}: {} with boilerplate ({} plants{}); {:.2}s, {:.0} MB/s",
+        summary.documents,
+        summary.bytes,
+        summary.files,
+        args.out.display(),
+        summary.planted_documents,
+        summary.plants,
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", kinds.join(", "))
+        },
+        summary.seconds,
+        summary.bytes as f64 / summary.seconds.max(1e-9) / 1e6,
+    )?;
+    Ok(EXIT_OK)
 }

@@ -453,28 +453,8 @@ fn key_start(text: &str, fields: &[(Cow<'_, str>, &RawValue)], i: usize, base: u
 /// escaped as `\uXXXX` (lowercase hex, surrogate pairs above U+FFFF), as
 /// Python's `json.dumps` writes by default.
 pub fn to_json_ascii(s: &str) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(s.len() + 2);
-    let mut units = [0u16; 2];
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if c.is_ascii() && c >= ' ' => out.push(c),
-            c => {
-                for u in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{u:04x}");
-                }
-            }
-        }
-    }
-    out.push('"');
+    let mut out = String::with_capacity(s.len() + s.len() / 8 + 2);
+    push_escaped(&mut out, s, ASCII);
     out
 }
 
@@ -487,32 +467,132 @@ pub fn to_json_string(s: &str) -> String {
     out
 }
 
+/// Whether the JSON string literal `raw` (quotes included) escapes non-ASCII
+/// characters, as [`to_json_ascii`] writes them, rather than writing them as
+/// is: it has no byte above 0x7f and at least one `\u` escape of a code
+/// point from U+0080 up. Only then can the two encodings differ.
+pub fn escapes_non_ascii(raw: &str) -> bool {
+    if !raw.is_ascii() {
+        return false;
+    }
+    let bytes = raw.as_bytes();
+    let mut at = 0;
+    while let Some(p) = memchr::memchr(b'\\', &bytes[at..]) {
+        let i = at + p;
+        match bytes.get(i + 1) {
+            Some(b'u') => {
+                let hex = raw.get(i + 2..i + 6).unwrap_or("");
+                if u16::from_str_radix(hex, 16).is_ok_and(|u| u >= 0x80) {
+                    return true;
+                }
+                at = i + 2;
+            }
+            Some(_) => at = i + 2,
+            None => break,
+        }
+    }
+    false
+}
+
+/// Bit set in [`ESCAPE`] for a byte every JSON encoder escapes: `"`, `\` and
+/// the control characters.
+const ALWAYS: u8 = 1;
+/// Bit set in [`ESCAPE`] for a byte the ASCII-only encoding escapes as well:
+/// the bytes of non-ASCII characters.
+const ASCII: u8 = 2;
+
+/// Per byte, which encodings escape it.
+static ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = if b < 0x20 || b == b'"' as usize || b == b'\\' as usize {
+            ALWAYS | ASCII
+        } else if b >= 0x80 {
+            ASCII
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
+
+/// Whether any of the eight bytes of `word` needs an escape: a control
+/// character, `"` or `\`, or with `non_ascii` a byte above 0x7f. (The
+/// classic bit tricks: they never miss a byte and never flag a word with
+/// none.)
+fn word_needs_escape(word: u64, non_ascii: bool) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH != 0;
+    below_space
+        || has_zero(word ^ (ONES * u64::from(b'"')))
+        || has_zero(word ^ (ONES * u64::from(b'\\')))
+        || (non_ascii && word & HIGH != 0)
+}
+
 /// Appends `s` as a JSON string literal.
 fn push_json_string(out: &mut String, s: &str) {
+    push_escaped(out, s, ALWAYS);
+}
+
+/// Appends `s` as a JSON string literal, escaping the bytes whose
+/// [`ESCAPE`] entry has a bit of `mask`: runs of bytes that need no escape
+/// are copied whole.
+fn push_escaped(out: &mut String, s: &str, mask: u8) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
     out.push('"');
     let mut plain = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escape: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[plain..i]);
-        plain = i + 1;
-        if escape.is_empty() {
-            out.push_str("\\u00");
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0xf)]));
-        } else {
-            out.push_str(escape);
+    let mut i = 0;
+    while i < bytes.len() {
+        // Skip eight bytes at a time while none of them needs an escape.
+        while let Some(word) = bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+            if word_needs_escape(word, mask == ASCII) {
+                break;
+            }
+            i += 8;
         }
+        let Some(&b) = bytes.get(i) else { break };
+        if ESCAPE[usize::from(b)] & mask == 0 {
+            i += 1;
+            continue;
+        }
+        out.push_str(&s[plain..i]);
+        let mut unit = |u: u16| {
+            out.push_str("\\u");
+            for shift in [12, 8, 4, 0] {
+                out.push(char::from(HEX[usize::from((u >> shift) & 0xf)]));
+            }
+        };
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            0x00..=0x7f => unit(u16::from(b)),
+            _ => {
+                // `i` is on a character boundary: every byte before it was
+                // copied or escaped whole.
+                let c = s[i..].chars().next().unwrap_or('\u{fffd}');
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    unit(*u);
+                }
+                i += c.len_utf8();
+                plain = i;
+                continue;
+            }
+        }
+        i += 1;
+        plain = i;
     }
     out.push_str(&s[plain..]);
     out.push('"');
@@ -1009,6 +1089,42 @@ mod tests {
         line.push('}');
         line.push_str(ws);
         line
+    }
+
+    #[test]
+    fn escapes_are_found_at_every_offset_of_the_word_scan() {
+        for special in [
+            "\"",
+            "\\",
+            "\n",
+            "\u{1}",
+            "\u{1f}",
+            "\u{7f}",
+            "é",
+            "\u{1f600}",
+        ] {
+            for before in 0..20 {
+                for after in [0, 1, 7, 8, 9] {
+                    let s = format!("{}{special}{}", "a".repeat(before), "b".repeat(after));
+                    assert_eq!(
+                        to_json_string(&s),
+                        serde_json::to_string(&s).unwrap(),
+                        "{s:?}"
+                    );
+                    let ascii = to_json_ascii(&s);
+                    assert!(ascii.is_ascii(), "{ascii}");
+                    assert_eq!(serde_json::from_str::<String>(&ascii).unwrap(), s);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn escaping_style_is_told_from_the_raw_literal() {
+        assert!(escapes_non_ascii(r#""caf\u00e9""#));
+        assert!(!escapes_non_ascii("\"café\""));
+        assert!(!escapes_non_ascii(r#""plain \u0001 control""#));
+        assert!(!escapes_non_ascii(r#""an escaped \\u00e9 backslash""#));
     }
 
     #[test]

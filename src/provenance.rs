@@ -7,10 +7,11 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// Version of the record format. Bumped on any change that a reader of the
 /// previous version would misread.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Rule id given to the white-space tidy-up edits.
 pub const TIDY_RULE: &str = "chaff.tidy";
@@ -182,10 +183,12 @@ pub struct Record {
     pub mode: Mode,
     /// The publisher and how it was resolved.
     pub publisher: PublisherInfo,
-    /// SHA-256 of the original text, lowercase hex.
-    pub input_sha256: String,
-    /// SHA-256 of the output text (the clean text, in strip mode), lowercase hex.
-    pub output_sha256: String,
+    /// Hash of the original text's UTF-8 bytes, as `blake3:hex` or
+    /// `sha256:hex` (see [`HashKind`]).
+    pub input_hash: String,
+    /// Hash of the output text (the clean text, in strip mode), made with the
+    /// same function as `input_hash`.
+    pub output_hash: String,
     /// Length of the original in bytes.
     pub input_bytes: usize,
     /// Length of the clean text in bytes.
@@ -244,7 +247,7 @@ pub fn render(original: &str, clean: String, record: &mut Record, mode: Mode) ->
     };
     // The strip record already describes the clean text.
     if mode != Mode::Strip {
-        record.output_sha256 = sha256_hex(out.as_bytes());
+        record.output_hash = rehash(&record.input_hash, out.as_bytes());
         record.output_bytes = out.len();
     }
     record.mode = mode;
@@ -256,25 +259,105 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     crate::rules::hex_digest(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }
 
-/// An incremental SHA-256, for data that arrives in pieces.
-#[derive(Clone)]
-pub struct Sha256(ring::digest::Context);
+/// The hash function of document and file hashes. A hash is written with
+/// its function's name in front (`blake3:…`, `sha256:…`), so a record says
+/// how to check it.
+///
+/// BLAKE3 is the default: it is about ten times faster than SHA-256 on CPUs
+/// without SHA instructions, where SHA-256 would otherwise bound the
+/// throughput of a whole run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum HashKind {
+    /// BLAKE3 (256-bit output).
+    #[default]
+    Blake3,
+    /// SHA-256.
+    Sha256,
+}
 
-impl Default for Sha256 {
-    fn default() -> Sha256 {
-        Sha256(ring::digest::Context::new(&ring::digest::SHA256))
+impl HashKind {
+    /// Every hash function, in the order the command line lists them.
+    pub const ALL: [HashKind; 2] = [HashKind::Blake3, HashKind::Sha256];
+
+    /// The name written in front of a hash.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HashKind::Blake3 => "blake3",
+            HashKind::Sha256 => "sha256",
+        }
+    }
+
+    /// The function named `name`.
+    pub fn parse(name: &str) -> Option<HashKind> {
+        HashKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// The function a hash written as `name:hex` was made with.
+    pub fn of(tagged: &str) -> Option<HashKind> {
+        HashKind::parse(tagged.split_once(':')?.0)
+    }
+
+    /// The hash of `bytes`, as `name:hex`.
+    pub fn hash(self, bytes: &[u8]) -> String {
+        match self {
+            HashKind::Blake3 => format!("blake3:{}", blake3::hash(bytes).to_hex()),
+            HashKind::Sha256 => format!("sha256:{}", sha256_hex(bytes)),
+        }
+    }
+
+    /// An incremental hasher, for data that arrives in pieces.
+    pub fn hasher(self) -> Hasher {
+        Hasher(match self {
+            HashKind::Blake3 => HasherState::Blake3(Box::default()),
+            HashKind::Sha256 => {
+                HasherState::Sha256(Box::new(ring::digest::Context::new(&ring::digest::SHA256)))
+            }
+        })
     }
 }
 
-impl Sha256 {
+impl fmt::Display for HashKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Hashes `bytes` with the function `tagged` was made with, so the two can be
+/// compared. A hash with an unknown name is checked with the default, and so
+/// never matches.
+pub fn rehash(tagged: &str, bytes: &[u8]) -> String {
+    HashKind::of(tagged).unwrap_or_default().hash(bytes)
+}
+
+/// An incremental hash; see [`HashKind::hasher`].
+#[derive(Clone)]
+pub struct Hasher(HasherState);
+
+#[derive(Clone)]
+enum HasherState {
+    Blake3(Box<blake3::Hasher>),
+    Sha256(Box<ring::digest::Context>),
+}
+
+impl Hasher {
     /// Adds bytes.
     pub fn update(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
+        match &mut self.0 {
+            HasherState::Blake3(h) => {
+                h.update(bytes);
+            }
+            HasherState::Sha256(h) => h.update(bytes),
+        }
     }
 
-    /// The digest, lowercase hex.
-    pub fn finish_hex(self) -> String {
-        crate::rules::hex_digest(self.0.finish().as_ref())
+    /// The hash, as `name:hex`.
+    pub fn finish(self) -> String {
+        match self.0 {
+            HasherState::Blake3(h) => format!("blake3:{}", h.finalize().to_hex()),
+            HasherState::Sha256(h) => {
+                format!("sha256:{}", crate::rules::hex_digest(h.finish().as_ref()))
+            }
+        }
     }
 }
 
@@ -288,7 +371,7 @@ pub enum RestoreError {
         found: u32,
     },
     /// The clean text is not the one the record was made for.
-    #[error("clean text does not match the record: sha256 {found}, record says {expected}")]
+    #[error("clean text does not match the record: hash {found}, record says {expected}")]
     CleanMismatch {
         /// Hash in the record.
         expected: String,
@@ -302,7 +385,7 @@ pub enum RestoreError {
         index: usize,
     },
     /// The rebuilt text does not hash to the record's input hash.
-    #[error("rebuilt text does not match the record: sha256 {found}, record says {expected}")]
+    #[error("rebuilt text does not match the record: hash {found}, record says {expected}")]
     InputMismatch {
         /// Hash in the record.
         expected: String,
@@ -319,10 +402,10 @@ pub fn restore(clean: &str, record: &Record) -> Result<String, RestoreError> {
             found: record.schema_version,
         });
     }
-    let found = sha256_hex(clean.as_bytes());
-    if found != record.output_sha256 {
+    let found = rehash(&record.output_hash, clean.as_bytes());
+    if found != record.output_hash {
         return Err(RestoreError::CleanMismatch {
-            expected: record.output_sha256.clone(),
+            expected: record.output_hash.clone(),
             found,
         });
     }
@@ -365,10 +448,10 @@ pub fn restore(clean: &str, record: &Record) -> Result<String, RestoreError> {
 }
 
 fn check_input(out: String, record: &Record) -> Result<String, RestoreError> {
-    let found = sha256_hex(out.as_bytes());
-    if found != record.input_sha256 {
+    let found = rehash(&record.input_hash, out.as_bytes());
+    if found != record.input_hash {
         return Err(RestoreError::InputMismatch {
-            expected: record.input_sha256.clone(),
+            expected: record.input_hash.clone(),
             found,
         });
     }

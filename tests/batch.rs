@@ -1084,7 +1084,7 @@ fn tag_mode_leaves_the_text_byte_identical_and_still_records_the_edits() {
     let m = manifest(&out);
     for f in m["files"].as_array().unwrap() {
         if f["kind"] == "text" {
-            assert_eq!(f["input_sha256"], f["output_sha256"], "{f}");
+            assert_eq!(f["input_hash"], f["output_hash"], "{f}");
             assert_eq!(f["bytes_in"], f["bytes_out"], "{f}");
         }
     }
@@ -1262,7 +1262,13 @@ fn manifest_lists_rule_files_inputs_and_outputs_hits_publishers_totals_and_error
     write(&extra, LOCAL_RULES);
     let out = tmp.path().join("out");
     let extra_arg = extra.display().to_string();
-    strip(&input, &out, &["--quiet", "--rules", &extra_arg], 1);
+    // SHA-256, so the hashes can be checked with another implementation.
+    strip(
+        &input,
+        &out,
+        &["--quiet", "--rules", &extra_arg, "--hash", "sha256"],
+        1,
+    );
     let m = manifest(&out);
     let records = records(&out);
 
@@ -1295,7 +1301,8 @@ fn manifest_lists_rule_files_inputs_and_outputs_hits_publishers_totals_and_error
             "rank": 0,
             "world_size": 1,
             "budget": 0.5,
-            "budget_keep": false
+            "budget_keep": false,
+            "hash": "sha256"
         })
     );
 
@@ -1310,8 +1317,16 @@ fn manifest_lists_rule_files_inputs_and_outputs_hits_publishers_totals_and_error
         assert_eq!(f["kind"], if jsonl { "jsonl" } else { "text" });
         assert_eq!(f["compression"], compression_of(&source), "{rel}");
         let (original, clean) = (decompressed(&source), decompressed(&output));
-        assert_eq!(f["input_sha256"], sha256(&original), "{rel}");
-        assert_eq!(f["output_sha256"], sha256(&clean), "{rel}");
+        assert_eq!(
+            f["input_hash"],
+            format!("sha256:{}", sha256(&original)),
+            "{rel}"
+        );
+        assert_eq!(
+            f["output_hash"],
+            format!("sha256:{}", sha256(&clean)),
+            "{rel}"
+        );
         assert_eq!(f["bytes_in"], original.len(), "{rel}");
         assert_eq!(f["bytes_out"], clean.len(), "{rel}");
         let rows = if jsonl { lines_of(&original).len() } else { 0 };
@@ -2009,6 +2024,39 @@ fn diff_color_always_adds_ansi_escapes() {
 }
 
 #[test]
+fn rows_with_an_escaping_no_encoder_writes_restore_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    // Upper-case hex and an escaped slash: neither encoding writes these.
+    let untouched = r#"{"id": "u", "text": "Caf\u00E9 talks at http:\/\/example.org."}"#;
+    let stripped = r#"{"id": "s", "text": "Caf\u00E9 talks.\n\nA file photo shows the caf\u00E9. (AFP)\n\nThey ended."}"#;
+    fs::write(input.join("s.jsonl"), format!("{untouched}\n{stripped}\n")).unwrap();
+    let out = dir.path().join("out");
+    strip(&input, &out, &[], 0);
+    let written = fs::read_to_string(out.join("s.jsonl")).unwrap();
+    // The untouched row's text is written back as it was read.
+    assert!(
+        written.contains(r#""text": "Caf\u00E9 talks at http:\/\/example.org.""#),
+        "{written}"
+    );
+    let records = records_in(&out.join("provenance.jsonl"));
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0].row.as_ref().unwrap().text_raw, None);
+    // The stripped row keeps a copy of its raw text: only that rebuilds it.
+    assert!(records[1].row.as_ref().unwrap().text_raw.is_some());
+    let back = dir.path().join("back");
+    let run = chaff(&[&"restore", &out, &"--to", &back]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        fs::read_to_string(back.join("s.jsonl")).unwrap(),
+        format!("{untouched}\n{stripped}\n")
+    );
+    let verify = chaff(&[&"verify", &out]);
+    assert_eq!(verify.code, 0, "{}", verify.stderr);
+}
+
+#[test]
 fn rows_written_with_ascii_escapes_keep_that_style_and_restore_without_a_copy_of_the_text() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
@@ -2035,4 +2083,36 @@ fn rows_written_with_ascii_escapes_keep_that_style_and_restore_without_a_copy_of
         fs::read_to_string(back.join("s.jsonl")).unwrap(),
         format!("{row}\n")
     );
+}
+
+#[test]
+fn hashes_are_blake3_unless_sha256_is_asked_for_and_verify_reads_both() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    let mut originals = BTreeMap::new();
+    for (i, file) in corpus_files().iter().enumerate() {
+        let text = fs::read_to_string(file).expect("corpus file");
+        write(&input.join(format!("{i}.txt")), &text);
+        originals.insert(format!("{i}.txt"), text);
+    }
+    for (flag, name) in [(None, "blake3"), (Some("sha256"), "sha256")] {
+        let out = tmp.path().join(name);
+        let extra: Vec<&str> = match flag {
+            Some(h) => vec!["--quiet", "--hash", h],
+            None => vec!["--quiet"],
+        };
+        strip(&input, &out, &extra, 0);
+        assert_eq!(manifest(&out)["options"]["hash"], name);
+        for r in records(&out) {
+            let original = &originals[r.file.as_deref().expect("file")];
+            let expected = match name {
+                "blake3" => format!("blake3:{}", blake3::hash(original.as_bytes()).to_hex()),
+                _ => format!("sha256:{}", sha256(original.as_bytes())),
+            };
+            assert_eq!(r.input_hash, expected, "{}", r.id);
+            assert!(r.output_hash.starts_with(&format!("{name}:")), "{}", r.id);
+        }
+        let verify = chaff(&[&"verify", &out]);
+        assert_eq!(verify.code, 0, "{}", verify.stderr);
+    }
 }

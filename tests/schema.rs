@@ -50,12 +50,12 @@ fn the_schema_rejects_broken_records() {
         ("unknown field", Box::new(|r| r["extra"] = json!(1))),
         (
             "wrong version",
-            Box::new(|r| r["schema_version"] = json!(2)),
+            Box::new(|r| r["schema_version"] = json!(3)),
         ),
         (
             "missing hash",
             Box::new(|r| {
-                r.as_object_mut().unwrap().remove("input_sha256");
+                r.as_object_mut().unwrap().remove("input_hash");
             }),
         ),
         (

@@ -1,7 +1,7 @@
 //! One document at a time: a text file's contents or a JSONL row, stripped
 //! and rendered for the run's mode.
 
-use super::{Failure, Input, Options};
+use super::{Failure, Input, Options, ProvenanceMode};
 use crate::engine::{Document, Scratch, Stripper};
 use crate::jsonl::{self, Row};
 use crate::provenance::{self, Mode, Record, RowOrigin};
@@ -117,8 +117,11 @@ pub struct RowResult {
     pub outcome: Option<DocOutcome>,
     /// Why the line was copied through unchanged, when it was an error.
     pub failure: Option<Failure>,
-    /// The Dolma attributes row for this line.
+    /// The Dolma attributes row for this line (empty unless asked for).
     pub attributes: String,
+    /// The document's provenance record as JSON, serialized by the worker
+    /// that stripped it (unless provenance is off).
+    pub record_json: Option<String>,
 }
 
 /// Splits a line's ending (`\n` or `\r\n`) off.
@@ -149,11 +152,12 @@ pub fn strip_row(
             line: Some(line_no),
             message,
         }),
-        attributes: attributes_row(
-            options.attributes.as_deref().unwrap_or(""),
-            id.unwrap_or(""),
-            None,
-        ),
+        attributes: options
+            .attributes
+            .as_deref()
+            .map(|name| attributes_row(name, id.unwrap_or(""), None))
+            .unwrap_or_default(),
+        record_json: None,
     };
     let (body, ending) = split_ending(line);
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -195,7 +199,7 @@ pub fn strip_row(
     let raw_text = row.get(&fields.text).map(|r| r.get()).unwrap_or_default();
     // Keep the row's escaping style; only an encoding neither style
     // reproduces is stored whole.
-    let ascii = raw_text != jsonl::to_json_string(&text) && raw_text == jsonl::to_json_ascii(&text);
+    let ascii = jsonl::escapes_non_ascii(raw_text);
     let encode = |s: &str| {
         if ascii {
             jsonl::to_json_ascii(s)
@@ -203,11 +207,19 @@ pub fn strip_row(
             jsonl::to_json_string(s)
         }
     };
+    // A row whose text was not changed needs no second encoding: it is
+    // written back as it was.
+    let changed = outcome.output.len() != text.len() || outcome.output != *text;
+    let text_out = if changed {
+        encode(&outcome.output)
+    } else {
+        raw_text.to_string()
+    };
     outcome.record.file = Some(input.rel.clone());
     outcome.record.line = Some(line_no);
     outcome.record.row = Some(RowOrigin {
         text_field: fields.text.clone(),
-        text_raw: (raw_text != encode(&text)).then(|| raw_text.to_string()),
+        text_raw: (changed && raw_text != encode(&text)).then(|| raw_text.to_string()),
         text_escape: ascii.then(|| "ascii".to_string()),
         metadata_raw: row.get(jsonl::METADATA).map(|m| m.get().to_string()),
     });
@@ -218,23 +230,26 @@ pub fn strip_row(
         "chars_removed": outcome.chars_removed,
     });
     let rendered = row.splice(
-        &[(fields.text.as_str(), Some(encode(&outcome.output)))],
+        &[(fields.text.as_str(), Some(text_out))],
         &[("chaff", summary.to_string())],
     );
     match rendered {
         Ok(mut out) => {
             let mut output = std::mem::take(&mut out).into_bytes();
             output.extend_from_slice(ending);
-            let attributes = attributes_row(
-                options.attributes.as_deref().unwrap_or(""),
-                &id,
-                Some(&outcome.record),
-            );
+            let attributes = options
+                .attributes
+                .as_deref()
+                .map(|name| attributes_row(name, &id, Some(&outcome.record)))
+                .unwrap_or_default();
+            let record_json = (options.provenance != ProvenanceMode::None)
+                .then(|| serde_json::to_string(&outcome.record).expect("records serialize"));
             RowResult {
                 output,
                 outcome: Some(outcome),
                 failure: None,
                 attributes,
+                record_json,
             }
         }
         Err(e) => passthrough(Some(format!("{e}; copied unchanged")), Some(&id)),

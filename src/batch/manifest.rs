@@ -4,8 +4,8 @@
 use super::walk::{Input, Kind};
 use super::{Failure, Options, ProvenanceMode, Summary};
 use crate::compress::Compression;
+use crate::engine::Stripper;
 use crate::provenance::Mode;
-use crate::rules::RuleSet;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -25,10 +25,12 @@ pub struct FileSummary {
     /// Compression of the input (and of the output).
     #[serde(with = "compression_name")]
     pub compression: Compression,
-    /// SHA-256 of the input (decompressed, for JSONL).
-    pub input_sha256: String,
-    /// SHA-256 of the output (decompressed, for JSONL).
-    pub output_sha256: String,
+    /// Hash of the input (decompressed, for JSONL), as `blake3:hex` or
+    /// `sha256:hex`.
+    pub input_hash: String,
+    /// Hash of the output (decompressed, for JSONL), made with the same
+    /// function.
+    pub output_hash: String,
     /// Lines read (JSONL).
     pub rows: u64,
     /// Documents stripped.
@@ -54,8 +56,8 @@ impl FileSummary {
             input: input.path.display().to_string(),
             kind: input.kind,
             compression: Compression::None,
-            input_sha256: String::new(),
-            output_sha256: String::new(),
+            input_hash: String::new(),
+            output_hash: String::new(),
             rows: 0,
             docs: 0,
             edits: 0,
@@ -157,6 +159,9 @@ pub struct RunOptions {
     pub budget: f64,
     /// Whether documents over budget were left unstripped.
     pub budget_keep: bool,
+    /// Hash function of the input and output hashes (`blake3` or `sha256`).
+    #[serde(default)]
+    pub hash: String,
 }
 
 /// Timing of a run.
@@ -202,11 +207,12 @@ pub struct Manifest {
 impl Manifest {
     /// The manifest of a finished run.
     pub fn new(
-        rules: &RuleSet,
+        stripper: &Stripper,
         options: &Options,
         files: Vec<FileSummary>,
         summary: &Summary,
     ) -> Manifest {
+        let rules = stripper.rules();
         let seconds = summary.seconds.max(1e-9);
         Manifest {
             manifest_version: MANIFEST_VERSION,
@@ -230,6 +236,7 @@ impl Manifest {
                 world_size: options.world_size,
                 budget: options.budget,
                 budget_keep: options.budget_keep,
+                hash: stripper.hash().as_str().to_string(),
             },
             files,
             totals: summary.totals.clone(),

@@ -136,10 +136,11 @@ impl Options {
     }
 
     /// What must be equal for a previous output to be reused on resume.
-    fn key(&self, rules_digest: &str) -> String {
+    fn key(&self, stripper: &Stripper) -> String {
         let canonical = serde_json::json!({
             "tool": env!("CARGO_PKG_VERSION"),
-            "rules": rules_digest,
+            "rules": stripper.rules().digest(),
+            "hash": stripper.hash().as_str(),
             "mode": self.mode,
             "provenance": self.provenance,
             "attributes": self.attributes,
@@ -279,7 +280,7 @@ pub fn strip(
     let ctx = Ctx {
         stripper,
         options,
-        key: options.key(stripper.rules().digest()),
+        key: options.key(stripper),
         pool: &pool,
     };
     let journal_path = options.journal_path();
@@ -404,7 +405,7 @@ fn finish(
     summary.totals.failed_files =
         summary.failures.iter().filter(|f| f.line.is_none()).count() as u64;
     summary.totals.failed_rows = summary.failures.len() as u64 - summary.totals.failed_files;
-    let manifest = Manifest::new(ctx.stripper.rules(), options, files, summary);
+    let manifest = Manifest::new(ctx.stripper, options, files, summary);
     let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(io::Error::other)?;
     bytes.push(b'\n');
     write_atomic(&options.manifest_path(), &bytes)
@@ -629,8 +630,8 @@ fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), F
     let s = &mut entry.summary;
     s.bytes_in = bytes.len() as u64;
     s.bytes_out = outcome.output.len() as u64;
-    s.input_sha256 = outcome.record.input_sha256.clone();
-    s.output_sha256 = outcome.record.output_sha256.clone();
+    s.input_hash = outcome.record.input_hash.clone();
+    s.output_hash = outcome.record.output_hash.clone();
     add_outcome(entry, &outcome);
     Ok(())
 }
@@ -681,8 +682,8 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
         ),
         None => None,
     };
-    let mut in_hash = crate::provenance::Sha256::default();
-    let mut out_hash = crate::provenance::Sha256::default();
+    let mut in_hash = ctx.stripper.hash().hasher();
+    let mut out_hash = ctx.stripper.hash().hasher();
     let mut line_no = 0u64;
     let mut block: Vec<(u64, Vec<u8>)> = Vec::with_capacity(BLOCK_ROWS);
     let mut block_bytes = 0;
@@ -722,8 +723,13 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
                     entry.errors.push(failure);
                 }
                 if let Some(outcome) = r.outcome {
-                    let json = serde_json::to_string(&outcome.record).expect("records serialize");
                     if let Some(s) = sidecar.as_mut() {
+                        let json = match r.record_json {
+                            Some(json) => json,
+                            None => {
+                                serde_json::to_string(&outcome.record).expect("records serialize")
+                            }
+                        };
                         s.write_all(json.as_bytes())
                             .and_then(|_| s.write_all(b"\n"))
                             .map_err(|e| fail(format!("cannot write records: {e}")))?;
@@ -750,8 +756,8 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
             .map_err(|e| fail(format!("cannot write attributes: {e}")))?;
     }
     entry.summary.rows = line_no;
-    entry.summary.input_sha256 = in_hash.finish_hex();
-    entry.summary.output_sha256 = out_hash.finish_hex();
+    entry.summary.input_hash = in_hash.finish();
+    entry.summary.output_hash = out_hash.finish();
     Ok(())
 }
 

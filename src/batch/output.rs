@@ -21,9 +21,11 @@ fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = AtomicFile::create(path)?;
-    file.write_all(bytes)?;
-    file.commit()
+    // The bytes are all here: one write, no buffer.
+    let mut tmp = temp_beside(path)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// A file being written; it appears at its path only on [`AtomicFile::commit`].

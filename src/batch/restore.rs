@@ -180,11 +180,11 @@ fn restore_file(
         }
         Kind::Jsonl => rebuild_jsonl(&source, records).map_err(|e| format!("{shown}: {e}"))?,
     };
-    let found = crate::provenance::sha256_hex(&rebuilt);
-    if found != file.input_sha256 {
+    let found = crate::provenance::rehash(&file.input_hash, &rebuilt);
+    if found != file.input_hash {
         return Err(format!(
-            "{shown}: rebuilt input has sha256 {found}, the manifest says {}",
-            file.input_sha256
+            "{shown}: rebuilt input has hash {found}, the manifest says {}",
+            file.input_hash
         ));
     }
     if let Some(to) = to {
@@ -243,7 +243,11 @@ fn rebuild_jsonl(path: &Path, records: Vec<Record>) -> Result<Vec<u8>, String> {
             .map_err(|e| at(e.to_string()))?
             .ok_or_else(|| at(format!("no `{}` field", origin.text_field)))?;
         let original = provenance::restore(&text, &record).map_err(|e| at(e.to_string()))?;
-        let raw_text = origin.text_raw.clone().unwrap_or_else(|| {
+        // An unchanged text was written back as it was read: keep it.
+        let unchanged = (original == *text)
+            .then(|| row.get(&origin.text_field).map(|r| r.get().to_string()))
+            .flatten();
+        let raw_text = origin.text_raw.clone().or(unchanged).unwrap_or_else(|| {
             if origin.text_escape.as_deref() == Some("ascii") {
                 jsonl::to_json_ascii(&original)
             } else {

@@ -154,6 +154,7 @@ pub struct Stripper {
     uses: Vec<Use>,
     case_fold: bool,
     tool_version: String,
+    hash: provenance::HashKind,
 }
 
 // A stripper is built once and shared by every worker thread.
@@ -247,6 +248,7 @@ impl Stripper {
             uses,
             case_fold,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            hash: provenance::HashKind::default(),
         })
     }
 
@@ -274,6 +276,17 @@ impl Stripper {
     pub fn with_tool_version(mut self, version: impl Into<String>) -> Self {
         self.tool_version = version.into();
         self
+    }
+
+    /// Sets the hash function of the records' input and output hashes.
+    pub fn with_hash(mut self, hash: provenance::HashKind) -> Self {
+        self.hash = hash;
+        self
+    }
+
+    /// The hash function of the records' input and output hashes.
+    pub fn hash(&self) -> provenance::HashKind {
+        self.hash
     }
 
     /// Strips one document.
@@ -512,6 +525,12 @@ impl Stripper {
                     .unwrap_or_default(),
             });
         }
+        let input_hash = self.hash.hash(original.as_bytes());
+        let output_hash = if clean.len() == original.len() && clean == original {
+            input_hash.clone()
+        } else {
+            self.hash.hash(clean.as_bytes())
+        };
         Record {
             schema_version: SCHEMA_VERSION,
             id: doc.id.to_string(),
@@ -520,8 +539,8 @@ impl Stripper {
             line: None,
             mode: provenance::Mode::Strip,
             publisher,
-            input_sha256: provenance::sha256_hex(original.as_bytes()),
-            output_sha256: provenance::sha256_hex(clean.as_bytes()),
+            input_hash,
+            output_hash,
             input_bytes: original.len(),
             output_bytes: clean.len(),
             rules_digest: self.rules.digest().to_string(),
