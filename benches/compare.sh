@@ -40,7 +40,7 @@ THREADS="1 $CORES"
 [ "$CORES" = 1 ] && THREADS=1
 
 cargo build --release --quiet
-CHAFF=$PWD/target/release/chaff
+CHAFF=${CARGO_TARGET_DIR:-$PWD/target}/release/chaff
 FILTERS=$PWD/benches/compare_filters.py
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
@@ -125,12 +125,16 @@ grep_files() {
 cat_files() {
     find "$1" -type f -print0 | sort -z | xargs -0 cat >"$OUT/all"
 }
+# /usr/bin/time runs programs, so the two functions run in a child bash.
+export -f grep_files cat_files
+export OUT
 
 for format in $FORMATS; do
     input=$(corpus "$format")
+    [ -d "$input" ] || { echo "compare.sh: no $format corpus" >&2; exit 1; }
     echo "== $format: $(bytes_of "$input") bytes in $(find "$input" -type f | wc -l) files" >&2
     small=$(sample "$format" "$input")
-    measure "$format" - "cat > file" 1 "$input" cat_files "$input"
+    measure "$format" - "cat > file" 1 "$input" bash -c 'cat_files "$1"' _ "$input"
     if [ "$format" = text ]; then
         measure "$format" - "cp -r" 1 "$input" cp -r "$input" "$OUT/tree"
     fi
@@ -147,7 +151,8 @@ for rule in json.load(sys.stdin):
         for t in $THREADS; do
             measure "$format" "$n" chaff "$t" "$input" \
                 "$CHAFF" strip "$input" --out "$OUT/chaff" --rules "$pack" --jobs "$t" --quiet
-            measure "$format" "$n" grep "$t" "$input" grep_files "$t" "$anchors" "$input"
+            measure "$format" "$n" grep "$t" "$input" \
+                bash -c 'grep_files "$@"' _ "$t" "$anchors" "$input"
             if have rg; then
                 measure "$format" "$n" rg "$t" "$input" \
                     sh -c 'rg -uuu --no-filename -v -F -f "$1" -j "$2" "$3" >"$4/all"; [ $? -le 1 ]' \

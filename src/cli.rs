@@ -726,11 +726,11 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         };
         writeln!(
             err,
-            "stripped {} document{} into {target}: {} edits, {} of {} bytes removed, {} over budget; {} failed ({:.2}s)",
+            "stripped {} document{} into {target}: {} edits, {} characters removed, {} bytes read, {} over budget; {} failed ({:.2}s)",
             t.docs,
             if t.docs == 1 { "" } else { "s" },
             t.edits,
-            t.bytes_in.saturating_sub(t.bytes_out),
+            t.chars_removed,
             t.bytes_in,
             summary.over_budget.len(),
             summary.failures.len(),

@@ -685,27 +685,31 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     let mut in_hash = ctx.stripper.hash().hasher();
     let mut out_hash = ctx.stripper.hash().hasher();
     let mut line_no = 0u64;
-    let mut block: Vec<(u64, Vec<u8>)> = Vec::with_capacity(BLOCK_ROWS);
-    let mut block_bytes = 0;
+    // A block's lines sit one after another in `buf`; `block` holds each
+    // line's number and range. Both are reused from block to block.
+    let mut buf: Vec<u8> = Vec::new();
+    let mut block: Vec<(u64, usize, usize)> = Vec::with_capacity(BLOCK_ROWS);
     let mut done = false;
     while !done {
-        let mut line = Vec::new();
+        let start = buf.len();
         let n = reader
-            .read_until(b'\n', &mut line)
+            .read_until(b'\n', &mut buf)
             .map_err(|e| fail(format!("cannot read (line {}): {e}", line_no + 1)))?;
         if n == 0 {
             done = true;
         } else {
             line_no += 1;
-            in_hash.update(&line);
-            block_bytes += line.len();
-            block.push((line_no, line));
+            block.push((line_no, start, buf.len()));
         }
-        if !block.is_empty() && (done || block.len() >= BLOCK_ROWS || block_bytes >= BLOCK_BYTES) {
+        if !block.is_empty() && (done || block.len() >= BLOCK_ROWS || buf.len() >= BLOCK_BYTES) {
+            in_hash.update(&buf);
+            let lines = &buf;
             let results: Vec<docs::RowResult> = ctx.pool.install(|| {
                 block
                     .par_iter()
-                    .map(|(no, line)| docs::strip_row(ctx.stripper, options, input, *no, line))
+                    .map(|&(no, s, e)| {
+                        docs::strip_row(ctx.stripper, options, input, no, &lines[s..e])
+                    })
                     .collect()
             });
             for r in results {
@@ -737,9 +741,9 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
                     add_outcome(entry, &outcome);
                 }
             }
-            entry.summary.bytes_in += block_bytes as u64;
+            entry.summary.bytes_in += buf.len() as u64;
             block.clear();
-            block_bytes = 0;
+            buf.clear();
         }
     }
     out.commit()

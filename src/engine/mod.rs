@@ -153,6 +153,9 @@ pub struct Stripper {
     use_start: Vec<u32>,
     uses: Vec<Use>,
     case_fold: bool,
+    /// Bytes of the longest pattern: how far a match can reach across a
+    /// removal point.
+    longest: usize,
     tool_version: String,
     hash: provenance::HashKind,
 }
@@ -241,12 +244,14 @@ impl Stripper {
                     .build(&patterns)?,
             )
         };
+        let longest = patterns.iter().map(|p| p.len()).max().unwrap_or(0);
         Ok(Stripper {
             rules,
             automaton,
             use_start,
             uses,
             case_fold,
+            longest,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             hash: provenance::HashKind::default(),
         })
@@ -333,9 +338,19 @@ impl Stripper {
                 break;
             }
             let spans = merge(&mut scratch.candidates);
+            // Whether this pass removes every match it found: then only a
+            // match across a removal point can be new (see `settled`).
+            let all_removed = covers_all(&spans, &scratch.matches);
             let (next, junctions) = apply(&current, spans.iter().map(|c| (c.start, c.end)));
             map_into(&mut removed, original.len(), spans);
             let tidy = tidy::spans(&next, &junctions, ends_with_break);
+            let mut points: Vec<usize> = junctions
+                .iter()
+                .map(|j| shifted(j.at, &tidy))
+                .chain(tidy.iter().map(|&(s, _)| shifted(s, &tidy)))
+                .collect();
+            points.sort_unstable();
+            points.dedup();
             let next = if tidy.is_empty() {
                 next
             } else {
@@ -352,11 +367,44 @@ impl Stripper {
                 map_into(&mut removed, original.len(), tidy);
                 tidied
             };
+            let settled = all_removed && self.settled(&next, &points);
             current = Cow::Owned(next);
+            if settled {
+                debug_assert!(
+                    {
+                        self.scan(&current, &mut scratch.matches);
+                        scratch.matches.is_empty()
+                    },
+                    "a settled text has no match"
+                );
+                break;
+            }
         }
         let clean = current.into_owned();
         let record = self.record(doc, publisher, &clean, removed, attribution);
         Stripped { clean, record }
+    }
+
+    /// Whether `text`, made by removing text at `points` from a text whose
+    /// every match was removed, has no match at all, so that another pass
+    /// would find nothing to do.
+    ///
+    /// Any match in `text` crosses one of the points: a match that lies
+    /// within kept text was there before. It was either reported, and then
+    /// removed, or passed over for an overlapping reported match, which was
+    /// removed, so it was not wholly kept. A match across a point lies within
+    /// `longest - 1` bytes of it on both sides, and a scan of such a window
+    /// reports at least one match if the window holds one.
+    fn settled(&self, text: &str, points: &[usize]) -> bool {
+        let Some(ac) = &self.automaton else {
+            return true;
+        };
+        let bytes = text.as_bytes();
+        let reach = self.longest.saturating_sub(1);
+        points.iter().all(|&p| {
+            let window = &bytes[p.saturating_sub(reach)..(p + reach).min(bytes.len())];
+            ac.find(window).is_none()
+        })
     }
 
     fn pack_index(&self, id: &str) -> Option<usize> {
@@ -723,6 +771,33 @@ fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
     (0..=hay.len() - needle.len()).find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
 }
 
+/// Whether every match lies within one of the sorted, disjoint `spans`.
+fn covers_all(spans: &[Candidate], matches: &[(u32, usize, usize)]) -> bool {
+    matches.iter().all(|&(_, start, end)| {
+        let i = spans.partition_point(|c| c.end <= start);
+        spans
+            .get(i)
+            .is_some_and(|c| c.start <= start && end <= c.end)
+    })
+}
+
+/// Where offset `at` of a text lands once the sorted, disjoint `spans` are
+/// removed from it (an offset inside a span lands where the span was).
+fn shifted(at: usize, spans: &[(usize, usize)]) -> usize {
+    let mut before = 0;
+    for &(s, e) in spans {
+        if e <= at {
+            before += e - s;
+        } else {
+            if s < at {
+                before += at - s;
+            }
+            break;
+        }
+    }
+    at - before
+}
+
 /// Sorts candidates and makes them disjoint (see the module docs for the
 /// order). Returns the surviving spans.
 fn merge(candidates: &mut Vec<Candidate>) -> Vec<Candidate> {
@@ -845,6 +920,44 @@ mod tests {
             .map(|c| (c.start, c.end, c.rule))
             .collect();
         assert_eq!(out, [(0, 6, 0), (6, 8, 0)]);
+    }
+
+    #[test]
+    fn offsets_shift_past_removed_spans() {
+        let spans = [(2, 4), (6, 9)];
+        let got: Vec<usize> = [0, 2, 3, 4, 6, 7, 9, 12]
+            .iter()
+            .map(|&at| shifted(at, &spans))
+            .collect();
+        assert_eq!(got, [0, 2, 2, 2, 4, 4, 4, 7]);
+    }
+
+    #[test]
+    fn a_pass_covers_its_matches_only_when_every_match_is_inside_a_span() {
+        let spans = [cand(0, 10, 0), cand(20, 30, 0)];
+        assert!(covers_all(&spans, &[(0, 0, 10), (0, 22, 25)]));
+        assert!(!covers_all(&spans, &[(0, 8, 12)]), "crosses a span's end");
+        assert!(!covers_all(&spans, &[(0, 12, 15)]), "between spans");
+        assert!(covers_all(&spans, &[]));
+    }
+
+    #[test]
+    fn a_text_is_settled_unless_a_match_crosses_a_removal_point() {
+        let pack = "[pack]\nid = \"t\"\nscope = \"common\"\n\n[[rules]]\nid = \"t.promo\"\ncategory = \"newsletter\"\nanchor = \"Sign up now\"\nremove = \"anchor\"\nstrip = [{ text = \"a Sign up now b\", clean = \"a b\" }]\nkeep = [\"Signing up\"]\n";
+        let rules = RuleSet::from_sources(&[crate::rules::Source {
+            name: "t.toml".into(),
+            text: pack.into(),
+        }])
+        .expect("the pack loads");
+        let stripper = Stripper::new(rules).expect("builds");
+        // "Sign up" + "now" met at offset 7 when text between them went.
+        assert!(!stripper.settled("Sign up now.", &[7]));
+        assert!(stripper.settled("Sign up later. Or now.", &[7]));
+        // A match away from every point is not looked for: it cannot be new.
+        assert!(stripper.settled("Fine. Sign up now.", &[2]));
+        // Stripping still reaches the fixed point through such a junction.
+        let out = stripper.strip(&Document::new("d", "Sign up Sign up now now."));
+        assert_eq!(out.clean, ".");
     }
 
     #[test]
