@@ -1,13 +1,18 @@
 //! Raw rule files → validated [`RuleSet`], collecting every problem.
 
-use super::diag::{Diagnostic, DiagnosticKind as K, LoadError};
+use super::diag::{self, Diagnostic, DiagnosticKind as K, LoadError};
 use super::raw::{RawPack, RawRule, RawStripExample};
+use super::split;
 use super::{
     Category, MIN_ANCHOR_CHARS, Pack, Removal, Rule, RuleSet, Scope, Source, StripExample, Unit,
     Where,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+use std::sync::mpsc::{self, Receiver};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
@@ -18,26 +23,41 @@ const SEMANTICS_VERSION: u32 = 1;
 /// Largest compiled regex, in bytes.
 const REGEX_SIZE_LIMIT: usize = 8 << 20;
 
+/// One rule file being compiled: its text, its diagnostics, and where in
+/// the file the values being read come from.
 struct Ctx<'a> {
     file: &'a str,
     text: &'a str,
     diagnostics: Vec<Diagnostic>,
-    /// Offsets where each line starts, computed on first use, so that
-    /// locating every rule and anchor of a large file stays linear.
-    line_starts: Option<Vec<usize>>,
+    /// Offset in `text` of the piece being read: spans of parsed values are
+    /// relative to it.
+    base: usize,
+    /// Finds the line of an offset in time proportional to the distance from
+    /// the last offset looked up, so that locating every rule of a large file
+    /// in order stays linear.
+    lines: LineCursor,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    fn new(file: &'a str, text: &'a str) -> Ctx<'a> {
+        Ctx {
+            file,
+            text,
+            diagnostics: Vec::new(),
+            base: 0,
+            lines: LineCursor::default(),
+        }
+    }
+
+    /// The offset in the file of a value parsed from the current piece.
+    fn pos<T>(&self, value: &Spanned<T>) -> usize {
+        self.base + value.span().start
+    }
+
     fn location(&mut self, at: usize) -> super::Location {
         let text = self.text;
-        let starts = self.line_starts.get_or_insert_with(|| {
-            std::iter::once(0)
-                .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
-                .collect()
-        });
         let at = at.min(text.len());
-        let line = starts.partition_point(|&s| s <= at);
-        let start = starts[line - 1];
+        let (line, start) = self.lines.seek(text, at);
         let mut column_text = text.get(start..at).unwrap_or("");
         if line == 1 {
             column_text = column_text.trim_start_matches('\u{feff}');
@@ -49,10 +69,23 @@ impl Ctx<'_> {
         }
     }
 
+    /// A diagnostic at offset `at` of the file.
+    fn diagnostic(
+        &mut self,
+        kind: K,
+        at: usize,
+        rule: Option<&str>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let at = floor_char_boundary(self.text, at);
+        let (line, line_start) = self.lines.seek(self.text, at);
+        let position = diag::locate_on_line(self.text, at, line, line_start);
+        Diagnostic::located(kind, self.file, position, rule, message)
+    }
+
     fn push(&mut self, kind: K, at: usize, rule: Option<&str>, message: impl Into<String>) {
-        self.diagnostics.push(Diagnostic::at(
-            kind, self.file, self.text, at, rule, message,
-        ));
+        let d = self.diagnostic(kind, at, rule, message);
+        self.diagnostics.push(d);
     }
 
     fn push_help(
@@ -63,12 +96,14 @@ impl Ctx<'_> {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        self.diagnostics
-            .push(Diagnostic::at(kind, self.file, self.text, at, rule, message).help(help));
+        let d = self.diagnostic(kind, at, rule, message).help(help);
+        self.diagnostics.push(d);
     }
 
+    /// Reports a deserialization error; `fallback` (an offset in the file)
+    /// is used when the error has no span.
     fn serde_error(&mut self, e: &toml::de::Error, fallback: usize, rule: Option<&str>) {
-        let at = e.span().map_or(fallback, |s| s.start);
+        let at = e.span().map_or(fallback, |s| self.base + s.start);
         let message = e.message().trim().to_string();
         let kind = if message.starts_with("unknown field") {
             K::UnknownKey
@@ -87,75 +122,142 @@ impl Ctx<'_> {
     }
 }
 
-pub(super) fn compile(sources: &[Source]) -> Result<RuleSet, LoadError> {
-    let mut diagnostics = Vec::new();
-    let mut packs: Vec<Pack> = Vec::new();
-    let mut rules: Vec<Rule> = Vec::new();
-    // id -> (file, offset) of first definition, for duplicate reports.
-    let mut pack_ids: HashMap<String, String> = HashMap::new();
-    let mut rule_ids: HashMap<String, String> = HashMap::new();
+/// The largest offset at or before `at` that is a character boundary of
+/// `text` (and at most its length).
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
 
-    for source in sources {
-        let mut ctx = Ctx {
-            file: &source.name,
-            text: &source.text,
-            diagnostics: Vec::new(),
-            line_starts: None,
-        };
-        let (pack, file_rules) = compile_file(&mut ctx);
-        for (rule, id, at) in file_rules {
-            if let Some(first) = rule_ids.get(&id) {
-                let msg = format!("rule id `{id}` is already used in {first}");
-                ctx.push_help(
-                    K::DuplicateId,
-                    at,
-                    Some(&id),
-                    msg,
-                    "rule ids are global: prefix them with the pack id",
-                );
-                continue;
+/// A line number and the offset where that line starts, moved from lookup
+/// to lookup by counting the line breaks in between.
+#[derive(Debug, Clone, Copy)]
+struct LineCursor {
+    /// 1-based line.
+    line: usize,
+    /// Offset where `line` starts.
+    start: usize,
+}
+
+impl Default for LineCursor {
+    fn default() -> Self {
+        LineCursor { line: 1, start: 0 }
+    }
+}
+
+impl LineCursor {
+    /// The 1-based line holding offset `at` of `text`, and where it starts.
+    fn seek(&mut self, text: &str, at: usize) -> (usize, usize) {
+        let bytes = text.as_bytes();
+        let at = at.min(bytes.len());
+        if at >= self.start {
+            let from = self.start;
+            for i in memchr::memchr_iter(b'\n', &bytes[from..at]) {
+                self.line += 1;
+                self.start = from + i + 1;
             }
-            rule_ids.insert(id, source.name.clone());
-            if let (Some(mut rule), true) = (rule, pack.is_some()) {
-                rule.pack = packs.len();
-                rules.push(rule);
-            }
+        } else {
+            self.line -= memchr::memchr_iter(b'\n', &bytes[at..self.start]).count();
+            self.start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
         }
-        if let Some(pack) = pack {
-            if let Some(first) = pack_ids.get(&pack.id.0) {
-                let msg = format!("pack id `{}` is already used by {first}", pack.id.0);
-                ctx.push_help(
-                    K::DuplicateId,
-                    pack.id.1,
-                    None,
-                    msg,
-                    "give every pack its own id",
-                );
-            } else {
-                pack_ids.insert(pack.id.0.clone(), source.name.clone());
-            }
-            packs.push(Pack {
-                id: pack.id.0,
-                name: pack.name,
-                scope: pack.scope,
-                domains: pack.domains,
-                signatures: pack.signatures,
-                file: source.name.clone(),
-                file_sha256: crate::provenance::sha256_hex(source.text.as_bytes()),
-                location: ctx.location(pack.id.1),
-            });
+        (self.line, self.start)
+    }
+}
+
+/// A fast hash for rule ids: FxHash's steps (a word at a time: rotate, xor,
+/// multiply), then MurmurHash3's finalizer, so that every input bit reaches
+/// the low bits that pick a bucket. Rule files are the user's own, so a hash
+/// that an adversary could flood does not matter here; 100,000 ids do.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut add = |word: u64| self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            add(u64::from_le_bytes(word.try_into().expect("8 bytes")));
         }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            add(u64::from_le_bytes(last));
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+/// What has been compiled so far, across files.
+struct Loader<'s> {
+    sources: &'s [Source],
+    packs: Vec<Pack>,
+    rules: Vec<Rule>,
+    /// Pack id → index in `sources` of the file that first used it.
+    pack_ids: HashMap<String, usize>,
+    /// Rule id → index in `sources` of the file that first used it.
+    rule_ids: HashMap<Box<str>, usize, BuildHasherDefault<IdHasher>>,
+    reading: Reading,
+}
+
+/// How rule files are read. The result is the same; only time and memory
+/// differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// A piece at a time when a file allows it, on several threads for a
+    /// large file.
+    Auto,
+    /// As one document.
+    #[cfg(test)]
+    Whole,
+    /// A piece at a time when a file allows it, on this many threads.
+    #[cfg(test)]
+    Pieces(usize),
+}
+
+pub(super) fn compile(sources: &[Source]) -> Result<RuleSet, LoadError> {
+    compile_with(sources, Reading::Auto)
+}
+
+fn compile_with(sources: &[Source], reading: Reading) -> Result<RuleSet, LoadError> {
+    let mut diagnostics = Vec::new();
+    let mut loader = Loader {
+        reading,
+        sources,
+        packs: Vec::new(),
+        rules: Vec::new(),
+        pack_ids: HashMap::new(),
+        rule_ids: HashMap::default(),
+    };
+    for (index, source) in sources.iter().enumerate() {
+        let mut ctx = Ctx::new(&source.name, &source.text);
+        loader.compile_file(&mut ctx, index);
         ctx.diagnostics.sort_by_key(|d| (d.line, d.column));
         diagnostics.append(&mut ctx.diagnostics);
     }
     if !diagnostics.is_empty() {
         return Err(LoadError { diagnostics });
     }
-    let digest = digest(&packs, &rules);
+    let Loader {
+        packs, mut rules, ..
+    } = loader;
+    rules.shrink_to_fit();
     Ok(RuleSet {
         packs,
         rules,
-        digest,
+        digest: OnceLock::new(),
     })
 }
 
@@ -167,89 +269,427 @@ struct PackHead {
     signatures: Vec<String>,
 }
 
-/// A rule's id and position, and the rule when it is valid.
-type FileRule = (Option<Rule>, String, usize);
+/// Why a file is parsed again as a whole.
+struct ParseWhole;
 
-fn compile_file(ctx: &mut Ctx<'_>) -> (Option<PackHead>, Vec<FileRule>) {
-    let text = ctx.text;
-    let root = match DeTable::parse(text) {
-        Ok(root) => root,
-        Err(e) => {
-            let at = e.span().map_or(0, |s| s.start);
-            ctx.push(K::Syntax, at, None, e.message().trim().to_string());
-            return (None, Vec::new());
+/// How many bytes of `[[rules]]` tables are parsed at once, at least (a
+/// piece ends before a `[[rules]]` line): enough to make the cost of a parse
+/// small, small enough that the syntax trees of a piece take little memory.
+const PIECE_BYTES: usize = 4 * 1024;
+
+/// Files at least this large are read on several threads.
+const PARALLEL_BYTES: usize = 1 << 20;
+
+/// The most threads that read one file.
+const MAX_WORKERS: usize = 8;
+
+/// Files at least this large are hashed on a thread of their own.
+const HASH_ASIDE_BYTES: usize = 1 << 20;
+
+/// How many times a piece that does not parse is tried again with the next
+/// piece joined to it, before the file is parsed whole.
+const MAX_JOINS: usize = 8;
+
+impl Loader<'_> {
+    /// Compiles source `index`, reporting into `ctx`.
+    fn compile_file(&mut self, ctx: &mut Ctx<'_>, index: usize) {
+        let text = ctx.text;
+        // A large file is hashed on another thread while it is parsed.
+        let (head, file_sha256) = if text.len() >= HASH_ASIDE_BYTES {
+            std::thread::scope(|scope| {
+                let hash = scope.spawn(|| crate::provenance::sha256_hex(text.as_bytes()));
+                let head = self.read_file(ctx, index);
+                let hash = hash.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (head, Some(hash))
+            })
+        } else {
+            (self.read_file(ctx, index), None)
+        };
+        let Some(pack) = head else {
+            return;
+        };
+        if let Some(&first) = self.pack_ids.get(&pack.id.0) {
+            let first = &self.sources[first].name;
+            let msg = format!("pack id `{}` is already used by {first}", pack.id.0);
+            ctx.push_help(
+                K::DuplicateId,
+                pack.id.1,
+                None,
+                msg,
+                "give every pack its own id",
+            );
+        } else {
+            self.pack_ids.insert(pack.id.0.clone(), index);
         }
-    };
-    let mut pack_value = None;
-    let mut rule_values = Vec::new();
-    for (key, value) in root.into_inner() {
-        match key.get_ref().as_ref() {
-            "pack" => pack_value = Some(value),
-            "rules" => match value.get_ref() {
-                DeValue::Array(items) => rule_values.extend(items.iter().cloned()),
-                _ => ctx.push(
-                    K::InvalidValue,
-                    value.span().start,
-                    None,
-                    "`rules` must be an array of tables ([[rules]])",
-                ),
-            },
-            other => {
-                let msg = format!("unknown top-level key `{other}`");
-                ctx.push_help(
-                    K::UnknownKey,
-                    key.span().start,
-                    None,
-                    msg,
-                    "a rule file has a [pack] table and [[rules]] entries",
-                )
+        let source = &self.sources[index];
+        let location = ctx.location(pack.id.1);
+        self.packs.push(Pack {
+            id: pack.id.0,
+            name: pack.name,
+            scope: pack.scope,
+            domains: pack.domains,
+            signatures: pack.signatures,
+            file: source.name.clone(),
+            file_sha256: file_sha256
+                .unwrap_or_else(|| crate::provenance::sha256_hex(source.text.as_bytes())),
+            location,
+        });
+    }
+
+    /// Reads the `[pack]` table and the rules of source `index`: a piece at
+    /// a time when it can, else as one document.
+    fn read_file(&mut self, ctx: &mut Ctx<'_>, index: usize) -> Option<PackHead> {
+        #[cfg(test)]
+        if self.reading == Reading::Whole {
+            return self.compile_whole(ctx, index);
+        }
+        let starts = split::rule_header_lines(ctx.text);
+        if starts.is_empty() {
+            return self.compile_whole(ctx, index);
+        }
+        let rules_before = self.rules.len();
+        match self.compile_pieces(ctx, index, &starts) {
+            Ok(head) => head,
+            Err(ParseWhole) => {
+                // Forget what the pieces gave and start over.
+                self.rules.truncate(rules_before);
+                self.rule_ids.retain(|_, file| *file != index);
+                *ctx = Ctx::new(ctx.file, ctx.text);
+                self.compile_whole(ctx, index)
             }
         }
     }
-    let head = match pack_value {
-        None => {
-            ctx.push_help(
-                K::InvalidValue,
-                0,
-                None,
-                "missing [pack] table",
-                "start the file with [pack] and its id and scope",
-            );
-            None
-        }
-        Some(value) => {
-            let at = value.span().start;
-            let value = drop_unknown_keys(ctx, value, PACK_KEYS, None);
-            match RawPack::deserialize(ValueDeserializer::from(value)) {
-                Ok(raw) => compile_pack(ctx, raw),
-                Err(e) => {
-                    ctx.serde_error(&e, at, None);
-                    None
+
+    /// Parses the file as one document.
+    fn compile_whole(&mut self, ctx: &mut Ctx<'_>, index: usize) -> Option<PackHead> {
+        let root = match DeTable::parse(ctx.text) {
+            Ok(root) => root,
+            Err(e) => {
+                let at = e.span().map_or(0, |s| s.start);
+                ctx.push(K::Syntax, at, None, e.message().trim().to_string());
+                return None;
+            }
+        };
+        let mut pack_value = None;
+        let mut rule_values = Vec::new();
+        for (key, value) in root.into_inner() {
+            let at = ctx.pos(&value);
+            match key.get_ref().as_ref() {
+                "pack" => pack_value = Some(value),
+                "rules" => match value.into_inner() {
+                    DeValue::Array(items) => rule_values = items.into_iter().collect(),
+                    _ => ctx.push(
+                        K::InvalidValue,
+                        at,
+                        None,
+                        "`rules` must be an array of tables ([[rules]])",
+                    ),
+                },
+                other => {
+                    let msg = format!("unknown top-level key `{other}`");
+                    ctx.push_help(
+                        K::UnknownKey,
+                        ctx.pos(&key),
+                        None,
+                        msg,
+                        "a rule file has a [pack] table and [[rules]] entries",
+                    )
                 }
             }
         }
-    };
-    let mut rules = Vec::new();
-    for value in rule_values {
-        let at = value.span().start;
-        let id = value.get_ref().get("id").and_then(|v| {
-            v.get_ref()
-                .as_str()
-                .map(|s| (s.to_string(), v.span().start))
-        });
-        let value = drop_unknown_keys(ctx, value, RULE_KEYS, id.as_ref().map(|(s, _)| s.as_str()));
-        let rule = match RawRule::deserialize(ValueDeserializer::from(value)) {
-            Ok(raw) => compile_rule(ctx, raw),
-            Err(e) => {
-                ctx.serde_error(&e, at, id.as_ref().map(|(s, _)| s.as_str()));
-                None
+        let head = compile_head(ctx, pack_value);
+        let pack = head.is_some().then_some(self.packs.len());
+        self.rules.reserve(rule_values.len());
+        self.rule_ids.reserve(rule_values.len());
+        for value in rule_values {
+            let (rule, id) = read_rule(ctx, value);
+            self.add_rule(ctx, index, pack, rule, id);
+        }
+        head
+    }
+
+    /// Parses the head of the file and then its `[[rules]]` tables a piece
+    /// at a time (see [`split`]), on several threads for a large file. What
+    /// is read is what [`Loader::compile_whole`] would read; when that cannot
+    /// be shown (a piece does not parse, the head holds `rules` too, a piece
+    /// holds more than `rules`), the file must be parsed whole.
+    fn compile_pieces(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        index: usize,
+        starts: &[usize],
+    ) -> Result<Option<PackHead>, ParseWhole> {
+        let (file, text) = (ctx.file, ctx.text);
+        let root = DeTable::parse(&text[..starts[0]]).map_err(|_| ParseWhole)?;
+        let mut pack_value = None;
+        for (key, value) in root.into_inner() {
+            match key.get_ref().as_ref() {
+                "pack" => pack_value = Some(value),
+                "rules" => return Err(ParseWhole),
+                other => {
+                    let msg = format!("unknown top-level key `{other}`");
+                    ctx.push_help(
+                        K::UnknownKey,
+                        ctx.pos(&key),
+                        None,
+                        msg,
+                        "a rule file has a [pack] table and [[rules]] entries",
+                    )
+                }
             }
+        }
+        let head = compile_head(ctx, pack_value);
+        let pack = head.is_some().then_some(self.packs.len());
+        self.rules.reserve(starts.len());
+        self.rule_ids.reserve(starts.len());
+
+        // Piece `k` is `text[bounds[k]..bounds[k + 1]]`: whole `[[rules]]`
+        // tables, at least PIECE_BYTES of them. It starts on line `lines[k]`.
+        let mut bounds = Vec::with_capacity(starts.len() / 8 + 2);
+        for &start in starts {
+            if bounds
+                .last()
+                .is_none_or(|&last| start - last >= PIECE_BYTES)
+            {
+                bounds.push(start);
+            }
+        }
+        let mut lines = Vec::with_capacity(bounds.len());
+        let mut cursor = LineCursor::default();
+        for &start in &bounds {
+            lines.push(cursor.seek(text, start).0);
+        }
+        bounds.push(text.len());
+        let count = bounds.len() - 1;
+        let read =
+            |from: usize, to: usize| read_piece(file, text, bounds[from], bounds[to], lines[from]);
+
+        let workers = match self.reading {
+            Reading::Auto if text.len() >= PARALLEL_BYTES => {
+                std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS))
+            }
+            Reading::Auto => 1,
+            #[cfg(test)]
+            Reading::Whole => unreachable!("a whole file is not read in pieces"),
+            #[cfg(test)]
+            Reading::Pieces(workers) => workers,
         };
-        if let Some((id, id_at)) = id {
-            rules.push((rule, id, id_at));
+        if workers <= 1 {
+            self.merge_pieces(ctx, index, pack, count, |k| read(k, k + 1), &read)?;
+            return Ok(head);
+        }
+        // Worker `w` reads pieces w, w + workers, w + 2 * workers…; they are
+        // taken back in order. A worker stops when its piece is not wanted.
+        std::thread::scope(|scope| {
+            let results: Vec<Receiver<Result<Piece, PieceError>>> = (0..workers)
+                .map(|w| {
+                    let (send, receive) = mpsc::sync_channel(4);
+                    let read = &read;
+                    scope.spawn(move || {
+                        for k in (w..count).step_by(workers) {
+                            if send.send(read(k, k + 1)).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                    receive
+                })
+                .collect();
+            let next = |k: usize| {
+                results[k % workers]
+                    .recv()
+                    .expect("a piece reader sends every piece it is given")
+            };
+            self.merge_pieces(ctx, index, pack, count, next, &read)
+        })?;
+        Ok(head)
+    }
+
+    /// Takes pieces `0..count` in order from `next` and records their rules.
+    /// A piece that does not parse is read again with the following pieces
+    /// joined to it (`read(from, to)`), since a `[[rules]]` line in a
+    /// multi-line string cuts it short.
+    fn merge_pieces(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        index: usize,
+        pack: Option<usize>,
+        count: usize,
+        mut next: impl FnMut(usize) -> Result<Piece, PieceError>,
+        read: &impl Fn(usize, usize) -> Result<Piece, PieceError>,
+    ) -> Result<(), ParseWhole> {
+        let mut k = 0;
+        while k < count {
+            let mut piece = next(k);
+            let mut to = k + 1;
+            while let Err(PieceError::Syntax) = piece {
+                if to == count || to - k > MAX_JOINS {
+                    return Err(ParseWhole);
+                }
+                to += 1;
+                piece = read(k, to);
+            }
+            let piece = piece.map_err(|_| ParseWhole)?;
+            for joined in k + 1..to {
+                let _ = next(joined);
+            }
+            ctx.diagnostics.extend(piece.diagnostics);
+            for (rule, id) in piece.rules {
+                self.add_rule(ctx, index, pack, rule, id);
+            }
+            k = to;
+        }
+        Ok(())
+    }
+
+    /// Records a rule read from file `index`: its id (even when the rule is
+    /// invalid, so that a later rule with the same id is reported) and, when
+    /// it is valid and its file has a valid pack (`pack`), the rule.
+    fn add_rule(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        index: usize,
+        pack: Option<usize>,
+        rule: Option<Rule>,
+        id: Option<(String, usize)>,
+    ) {
+        let Some((id, id_at)) = id else {
+            return;
+        };
+        match self.rule_ids.entry(id.into_boxed_str()) {
+            Entry::Vacant(entry) => {
+                entry.insert(index);
+            }
+            Entry::Occupied(entry) => {
+                let id = entry.key();
+                let first = &self.sources[*entry.get()].name;
+                let msg = format!("rule id `{id}` is already used in {first}");
+                ctx.push_help(
+                    K::DuplicateId,
+                    id_at,
+                    Some(id),
+                    msg,
+                    "rule ids are global: prefix them with the pack id",
+                );
+                return;
+            }
+        }
+        if let (Some(mut rule), Some(pack)) = (rule, pack) {
+            rule.pack = pack;
+            self.rules.push(rule);
         }
     }
-    (head, rules)
+}
+
+/// An entry of `rules` as read: the rule when it is valid, and its id and
+/// the id's offset when it has one.
+type ReadRule = (Option<Rule>, Option<(String, usize)>);
+
+/// The rules of a piece of a rule file, read on their own.
+struct Piece {
+    rules: Vec<ReadRule>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Why a piece could not be read.
+enum PieceError {
+    /// It is not TOML (perhaps because it was cut short).
+    Syntax,
+    /// It holds something besides `rules`.
+    NotRules,
+}
+
+/// Reads `text[from..to]`, which starts on line `line`, as a piece of rule
+/// file `file`.
+fn read_piece(
+    file: &str,
+    text: &str,
+    from: usize,
+    to: usize,
+    line: usize,
+) -> Result<Piece, PieceError> {
+    let root = DeTable::parse(&text[from..to]).map_err(|_| PieceError::Syntax)?;
+    let mut ctx = Ctx::new(file, text);
+    ctx.base = from;
+    ctx.lines = LineCursor { line, start: from };
+    let mut rules = Vec::new();
+    for (key, value) in root.into_inner() {
+        if key.get_ref().as_ref() != "rules" {
+            return Err(PieceError::NotRules);
+        }
+        let DeValue::Array(items) = value.into_inner() else {
+            return Err(PieceError::NotRules);
+        };
+        rules.reserve(items.len());
+        for item in items {
+            rules.push(read_rule(&mut ctx, item));
+        }
+    }
+    Ok(Piece {
+        rules,
+        diagnostics: ctx.diagnostics,
+    })
+}
+
+/// Checks and compiles one entry of `rules`.
+fn read_rule(ctx: &mut Ctx<'_>, value: Spanned<DeValue<'_>>) -> ReadRule {
+    let at = ctx.pos(&value);
+    if !matches!(value.get_ref(), DeValue::Table(_)) {
+        ctx.push(
+            K::InvalidValue,
+            at,
+            None,
+            "an entry of `rules` must be a table ([[rules]] or { ... })",
+        );
+        return (None, None);
+    }
+    let id = value
+        .get_ref()
+        .get("id")
+        .and_then(|v| v.get_ref().as_str().map(|s| (s.to_string(), ctx.pos(v))));
+    let rule_id = id.as_ref().map(|(s, _)| s.as_str());
+    let value = drop_unknown_keys(ctx, value, RULE_KEYS, rule_id);
+    let rule = match RawRule::deserialize(ValueDeserializer::from(value)) {
+        Ok(raw) => compile_rule(ctx, raw),
+        Err(e) => {
+            ctx.serde_error(&e, at, rule_id);
+            None
+        }
+    };
+    (rule, id)
+}
+
+/// Checks and compiles the `[pack]` table, or reports that there is none.
+fn compile_head(ctx: &mut Ctx<'_>, value: Option<Spanned<DeValue<'_>>>) -> Option<PackHead> {
+    let Some(value) = value else {
+        ctx.push_help(
+            K::InvalidValue,
+            0,
+            None,
+            "missing [pack] table",
+            "start the file with [pack] and its id and scope",
+        );
+        return None;
+    };
+    let at = ctx.pos(&value);
+    if !matches!(value.get_ref(), DeValue::Table(_)) {
+        ctx.push_help(
+            K::InvalidValue,
+            at,
+            None,
+            "`pack` must be a table",
+            "start the file with [pack] and its id and scope",
+        );
+        return None;
+    }
+    let value = drop_unknown_keys(ctx, value, PACK_KEYS, None);
+    match RawPack::deserialize(ValueDeserializer::from(value)) {
+        Ok(raw) => compile_pack(ctx, raw),
+        Err(e) => {
+            ctx.serde_error(&e, at, None);
+            None
+        }
+    }
 }
 
 /// Keys a `[pack]` table may have.
@@ -296,6 +736,12 @@ fn drop_unknown_keys<'i>(
     let DeValue::Table(table) = value.into_inner() else {
         unreachable!("callers pass tables")
     };
+    if table
+        .keys()
+        .all(|key| known.contains(&key.get_ref().as_ref()))
+    {
+        return Spanned::new(span, DeValue::Table(table));
+    }
     let mut kept = DeTable::new();
     for (key, v) in table {
         let name: &str = key.get_ref();
@@ -314,7 +760,7 @@ fn drop_unknown_keys<'i>(
         };
         ctx.push_help(
             K::UnknownKey,
-            key.span().start,
+            ctx.pos(&key),
             rule,
             format!("unknown key `{name}`"),
             help,
@@ -336,7 +782,7 @@ fn compile_pack(ctx: &mut Ctx<'_>, raw: RawPack) -> Option<PackHead> {
         ok = false;
         ctx.push_help(
             K::InvalidValue,
-            raw.id.span().start,
+            ctx.pos(&raw.id),
             None,
             format!("pack id `{id}` is not a valid id"),
             "use lowercase letters, digits, `.`, `_` and `-`",
@@ -349,7 +795,7 @@ fn compile_pack(ctx: &mut Ctx<'_>, raw: RawPack) -> Option<PackHead> {
             ok = false;
             ctx.push_help(
                 K::InvalidValue,
-                raw.scope.span().start,
+                ctx.pos(&raw.scope),
                 None,
                 format!("unknown scope `{other}`"),
                 "scope is \"publisher\" or \"common\"",
@@ -360,12 +806,7 @@ fn compile_pack(ctx: &mut Ctx<'_>, raw: RawPack) -> Option<PackHead> {
     let literal = |v: &Spanned<String>, what: &str, ctx: &mut Ctx<'_>| -> Option<String> {
         let s = v.get_ref().trim();
         if s.is_empty() {
-            ctx.push(
-                K::EmptyAnchor,
-                v.span().start,
-                None,
-                format!("empty {what}"),
-            );
+            ctx.push(K::EmptyAnchor, ctx.pos(v), None, format!("empty {what}"));
             return None;
         }
         Some(v.get_ref().clone())
@@ -384,7 +825,7 @@ fn compile_pack(ctx: &mut Ctx<'_>, raw: RawPack) -> Option<PackHead> {
                 ok = false;
                 ctx.push(
                     K::ShortAnchor,
-                    s.span().start,
+                    ctx.pos(s),
                     None,
                     format!("signature `{sig}` is shorter than {MIN_ANCHOR_CHARS} characters"),
                 );
@@ -397,14 +838,14 @@ fn compile_pack(ctx: &mut Ctx<'_>, raw: RawPack) -> Option<PackHead> {
         ok = false;
         ctx.push_help(
             K::InvalidValue,
-            raw.scope.span().start,
+            ctx.pos(&raw.scope),
             None,
             "a common pack has no domains or signatures",
             "set scope = \"publisher\", or drop domains and signatures",
         );
     }
     ok.then(|| PackHead {
-        id: (id.clone(), raw.id.span().start),
+        id: (id.clone(), ctx.pos(&raw.id)),
         name: raw.name.unwrap_or(id),
         scope,
         domains,
@@ -429,7 +870,7 @@ fn enum_value<T: Copy>(
     let names: Vec<String> = choices.iter().map(|(n, _)| format!("\"{n}\"")).collect();
     ctx.push_help(
         K::InvalidValue,
-        v.span().start,
+        ctx.pos(v),
         Some(rule),
         format!("unknown {key} `{}`", v.get_ref()),
         format!("{key} is one of {}", names.join(", ")),
@@ -449,7 +890,7 @@ fn positive(
         Some(v) => {
             ctx.push(
                 K::InvalidValue,
-                v.span().start,
+                ctx.pos(v),
                 Some(rule),
                 format!("{key} must be a positive number, not {}", v.get_ref()),
             );
@@ -468,8 +909,8 @@ enum RemovalKind {
 }
 
 fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
-    let id = raw.id.get_ref().clone();
-    let id_at = raw.id.span().start;
+    let id_at = ctx.pos(&raw.id);
+    let id = raw.id.into_inner();
     let r = id.as_str();
     let before = ctx.diagnostics.len();
     if !is_valid_id(r) {
@@ -487,7 +928,7 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
             let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
             ctx.push_help(
                 K::InvalidValue,
-                raw.category.span().start,
+                ctx.pos(&raw.category),
                 Some(r),
                 format!("unknown category `{}`", raw.category.get_ref()),
                 format!("category is one of {}", names.join(", ")),
@@ -495,14 +936,17 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
             Category::Other
         }
     };
-    let mut anchors = Vec::new();
-    let mut anchor_locations = Vec::new();
-    for a in raw.anchor.iter().chain(raw.anchors.iter()) {
+    let no_anchor = raw.anchor.is_none() && raw.anchors.is_empty();
+    let count = usize::from(raw.anchor.is_some()) + raw.anchors.len();
+    let mut anchors: Vec<String> = Vec::with_capacity(count);
+    let mut anchor_locations = Vec::with_capacity(count);
+    for a in raw.anchor.into_iter().chain(raw.anchors) {
+        let at = ctx.pos(&a);
         let s = a.get_ref();
         if s.trim().is_empty() {
             ctx.push_help(
                 K::EmptyAnchor,
-                a.span().start,
+                at,
                 Some(r),
                 "empty anchor",
                 "an anchor is the literal text that starts a match",
@@ -510,7 +954,7 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
         } else if s.chars().count() < MIN_ANCHOR_CHARS {
             ctx.push_help(
                 K::ShortAnchor,
-                a.span().start,
+                at,
                 Some(r),
                 format!("anchor `{s}` is shorter than {MIN_ANCHOR_CHARS} characters"),
                 "use a longer literal and confirm it with `regex`",
@@ -518,16 +962,16 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
         } else if anchors.contains(s) {
             ctx.push(
                 K::InvalidValue,
-                a.span().start,
+                at,
                 Some(r),
                 format!("anchor `{s}` is listed twice"),
             );
         } else {
-            anchors.push(s.clone());
-            anchor_locations.push(ctx.location(string_content_start(ctx.text, a.span().start)));
+            anchor_locations.push(ctx.location(string_content_start(ctx.text, at)));
+            anchors.push(a.into_inner());
         }
     }
-    if raw.anchor.is_none() && raw.anchors.is_empty() {
+    if no_anchor {
         ctx.push_help(
             K::MissingAnchor,
             id_at,
@@ -578,12 +1022,7 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
     );
     let removal = match (removal, &raw.end) {
         (Some(RK::Block), Some(end)) if end.get_ref().trim().is_empty() => {
-            ctx.push(
-                K::EmptyAnchor,
-                end.span().start,
-                Some(r),
-                "empty end anchor",
-            );
+            ctx.push(K::EmptyAnchor, ctx.pos(end), Some(r), "empty end anchor");
             None
         }
         (Some(RK::Block), Some(end)) => Some(Removal::Block {
@@ -592,7 +1031,7 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
         (Some(RK::Block), None) => {
             ctx.push_help(
                 K::InvalidValue,
-                raw.remove.as_ref().map_or(id_at, |v| v.span().start),
+                raw.remove.as_ref().map_or(id_at, |v| ctx.pos(v)),
                 Some(r),
                 "a block rule needs an `end` anchor",
                 "add `end = \"...\"`: the literal that closes the block",
@@ -602,7 +1041,7 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
         (Some(_), Some(end)) => {
             ctx.push_help(
                 K::InvalidValue,
-                end.span().start,
+                ctx.pos(end),
                 Some(r),
                 "`end` is only used with remove = \"block\"",
                 "drop `end`, or set remove = \"block\"",
@@ -625,7 +1064,7 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
             Err(e) => {
                 ctx.push_help(
                     K::BadRegex,
-                    string_content_start(ctx.text, src.span().start),
+                    string_content_start(ctx.text, ctx.pos(src)),
                     Some(r),
                     format!("regex does not compile: {}", regex_problem(&e)),
                     "regex syntax is Rust's `regex` crate; escape literal ( ) [ ] . ? * + with \\",
@@ -731,48 +1170,394 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 /// The digest of what decides behaviour: packs' ids, scopes, domains and
 /// signatures, and every rule's matching fields, in order.
+///
+/// It is the SHA-256 of a canonical JSON text: an object with the keys
+/// `packs`, `rules` and `semantics`, every object's keys in sorted order, no
+/// white space. The text is written straight into the hash, never held whole.
 pub(super) fn digest(packs: &[Pack], rules: &[Rule]) -> String {
-    let packs: Vec<serde_json::Value> = packs
-        .iter()
-        .map(|p| {
-            serde_json::json!({
-                "id": p.id,
-                "scope": p.scope.as_str(),
-                "domains": p.domains,
-                "signatures": p.signatures,
+    use std::io::Write as _;
+    let canonical = Canonical {
+        packs: Items(packs, pack_key),
+        rules: Items(rules, rule_key),
+        semantics: SEMANTICS_VERSION,
+    };
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, HashWriter::default());
+    serde_json::to_writer(&mut out, &canonical).expect("writing to a hash cannot fail");
+    out.flush().expect("writing to a hash cannot fail");
+    let (hash, _) = out.into_parts();
+    format!("sha256:{}", hex(hash.0.finish().as_ref()))
+}
+
+fn pack_key(p: &Pack) -> PackKey<'_> {
+    PackKey {
+        domains: &p.domains,
+        id: &p.id,
+        scope: p.scope.as_str(),
+        signatures: &p.signatures,
+    }
+}
+
+fn rule_key(r: &Rule) -> RuleKey<'_> {
+    RuleKey {
+        anchors: &r.anchors,
+        case_insensitive: r.case_insensitive,
+        category: r.category.as_str(),
+        end: match &r.removal {
+            Removal::Block { end } => Some(end),
+            _ => None,
+        },
+        id: &r.id,
+        in_first: r.in_first,
+        in_last: r.in_last,
+        max_len: r.max_len,
+        pack: r.pack,
+        regex: r.regex.as_ref().map(|re| re.as_str()),
+        remove: r.removal.as_str(),
+        unit: r.unit.as_str(),
+        where_: r.where_.as_str(),
+        whole_lines: r.whole_lines,
+    }
+}
+
+/// The digest's JSON text. Field order is key order: sorted.
+#[derive(Serialize)]
+struct Canonical<P, R> {
+    packs: P,
+    rules: R,
+    semantics: u32,
+}
+
+#[derive(Serialize)]
+struct PackKey<'a> {
+    domains: &'a [String],
+    id: &'a str,
+    scope: &'static str,
+    signatures: &'a [String],
+}
+
+#[derive(Serialize)]
+struct RuleKey<'a> {
+    anchors: &'a [String],
+    case_insensitive: bool,
+    category: &'static str,
+    end: Option<&'a str>,
+    id: &'a str,
+    in_first: Option<usize>,
+    in_last: Option<usize>,
+    max_len: Option<usize>,
+    pack: usize,
+    regex: Option<&'a str>,
+    remove: &'static str,
+    unit: &'static str,
+    #[serde(rename = "where")]
+    where_: &'static str,
+    whole_lines: bool,
+}
+
+/// A slice serialized as a JSON array of `f(item)`, one item at a time.
+struct Items<'a, T, F>(&'a [T], F);
+
+impl<'a, T, F, S> Serialize for Items<'a, T, F>
+where
+    F: Fn(&'a T) -> S,
+    S: Serialize,
+{
+    fn serialize<Z: serde::Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
+        serializer.collect_seq(self.0.iter().map(&self.1))
+    }
+}
+
+/// An `io::Write` that feeds SHA-256.
+struct HashWriter(ring::digest::Context);
+
+impl Default for HashWriter {
+    fn default() -> Self {
+        HashWriter(ring::digest::Context::new(&ring::digest::SHA256))
+    }
+}
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The digest as first defined: the SHA-256 of a `serde_json::Value`
+    /// tree's text (whose objects keep their keys sorted).
+    fn digest_from_values(packs: &[Pack], rules: &[Rule]) -> String {
+        let packs: Vec<serde_json::Value> = packs
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "id": p.id,
+                    "scope": p.scope.as_str(),
+                    "domains": p.domains,
+                    "signatures": p.signatures,
+                })
             })
-        })
-        .collect();
-    let rules: Vec<serde_json::Value> = rules
-        .iter()
-        .map(|r| {
-            let end = match &r.removal {
-                Removal::Block { end } => Some(end.as_str()),
-                _ => None,
-            };
-            serde_json::json!({
-                "id": r.id,
-                "pack": r.pack,
-                "category": r.category.as_str(),
-                "anchors": r.anchors,
-                "remove": r.removal.as_str(),
-                "end": end,
-                "where": r.where_.as_str(),
-                "unit": r.unit.as_str(),
-                "case_insensitive": r.case_insensitive,
-                "regex": r.regex.as_ref().map(|re| re.as_str()),
-                "max_len": r.max_len,
-                "in_first": r.in_first,
-                "in_last": r.in_last,
-                "whole_lines": r.whole_lines,
+            .collect();
+        let rules: Vec<serde_json::Value> = rules
+            .iter()
+            .map(|r| {
+                let end = match &r.removal {
+                    Removal::Block { end } => Some(end.as_str()),
+                    _ => None,
+                };
+                serde_json::json!({
+                    "id": r.id,
+                    "pack": r.pack,
+                    "category": r.category.as_str(),
+                    "anchors": r.anchors,
+                    "remove": r.removal.as_str(),
+                    "end": end,
+                    "where": r.where_.as_str(),
+                    "unit": r.unit.as_str(),
+                    "case_insensitive": r.case_insensitive,
+                    "regex": r.regex.as_ref().map(|re| re.as_str()),
+                    "max_len": r.max_len,
+                    "in_first": r.in_first,
+                    "in_last": r.in_last,
+                    "whole_lines": r.whole_lines,
+                })
             })
-        })
-        .collect();
-    let canonical = serde_json::json!({
-        "semantics": SEMANTICS_VERSION,
-        "packs": packs,
-        "rules": rules,
-    });
-    let bytes = serde_json::to_vec(&canonical).expect("JSON values serialize");
-    format!("sha256:{}", crate::provenance::sha256_hex(&bytes))
+            .collect();
+        let canonical = serde_json::json!({
+            "semantics": SEMANTICS_VERSION,
+            "packs": packs,
+            "rules": rules,
+        });
+        let bytes = serde_json::to_vec(&canonical).expect("JSON values serialize");
+        format!("sha256:{}", crate::provenance::sha256_hex(&bytes))
+    }
+
+    #[test]
+    fn digest_is_the_hash_of_the_sorted_json_text() {
+        let set = RuleSet::builtin();
+        assert_eq!(
+            digest(set.packs(), set.rules()),
+            digest_from_values(set.packs(), set.rules())
+        );
+        for i in 0..set.rules().len() {
+            let one = set.only(i);
+            assert_eq!(one.digest(), digest_from_values(one.packs(), one.rules()));
+        }
+        // Every optional field set, and text that JSON escapes.
+        let text = concat!(
+            "[pack]\nid = \"p\"\nscope = \"publisher\"\ndomains = [\"a.com\"]\n",
+            "signatures = [\"Sig \\\"q\\\" \\u00e9\\u0001\"]\n",
+            "[[rules]]\nid = \"p.block\"\ncategory = \"footer\"\n",
+            "anchors = [\"Start\\tx\", \"Begin <b>\"]\nremove = \"block\"\nend = \"End \\\\\"\n",
+            "where = \"starts-with\"\nunit = \"paragraph\"\ncase-insensitive = true\n",
+            "regex = 'x\\d+'\nmax-len = 10\nin-first = 2\nin-last = 3\nwhole-lines = false\n",
+            "strip = [\"Start\"]\nkeep = [\"x\"]\n",
+        );
+        let sources = [Source {
+            name: "p.toml".into(),
+            text: text.into(),
+        }];
+        let set = RuleSet::from_sources(&sources).expect("loads");
+        assert_eq!(set.rules()[0].max_len, Some(10));
+        assert_eq!(set.digest(), digest_from_values(set.packs(), set.rules()));
+    }
+
+    /// What loading gave, in a form that compares every field.
+    fn outcome(sources: &[Source], reading: Reading) -> Result<String, Vec<Diagnostic>> {
+        match compile_with(sources, reading) {
+            Ok(set) => Ok(format!(
+                "{:#?}\n{:#?}\n{}",
+                set.packs(),
+                set.rules(),
+                set.digest()
+            )),
+            Err(e) => Err(e.diagnostics),
+        }
+    }
+
+    /// Loads `sources` whole and in pieces (on one thread and on several)
+    /// and checks that every way gives the same.
+    fn same_every_way(sources: &[Source]) -> Result<String, Vec<Diagnostic>> {
+        let whole = outcome(sources, Reading::Whole);
+        for reading in [Reading::Auto, Reading::Pieces(1), Reading::Pieces(3)] {
+            let other = outcome(sources, reading);
+            if other != whole {
+                let name = &sources[0].name;
+                if let (Err(a), Err(b)) = (&whole, &other) {
+                    let a: Vec<String> = a.iter().map(|d| format!("{d:?}")).collect();
+                    let b: Vec<String> = b.iter().map(|d| format!("{d:?}")).collect();
+                    assert_eq!(a, b, "{name}: {reading:?}");
+                }
+                assert_eq!(whole, other, "{name}: {reading:?}");
+            }
+        }
+        whole
+    }
+
+    fn with_crlf(sources: &[Source]) -> Vec<Source> {
+        sources
+            .iter()
+            .map(|s| Source {
+                name: s.name.clone(),
+                text: s.text.replace("\r\n", "\n").replace('\n', "\r\n"),
+            })
+            .collect()
+    }
+
+    /// Whether the rules of `text` are read in pieces, without falling back
+    /// to reading the file whole.
+    fn read_in_pieces(text: &str) -> bool {
+        let sources = [Source {
+            name: "t.toml".into(),
+            text: text.into(),
+        }];
+        let mut loader = Loader {
+            reading: Reading::Pieces(3),
+            sources: &sources,
+            packs: Vec::new(),
+            rules: Vec::new(),
+            pack_ids: HashMap::new(),
+            rule_ids: HashMap::default(),
+        };
+        let starts = split::rule_header_lines(text);
+        let mut ctx = Ctx::new("t.toml", text);
+        !starts.is_empty() && loader.compile_pieces(&mut ctx, 0, &starts).is_ok()
+    }
+
+    #[test]
+    fn the_error_cases_and_built_in_rules_read_the_same_in_pieces() {
+        let cases = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rule_errors");
+        let mut loads: Vec<Vec<Source>> = vec![super::super::builtin_sources()];
+        for entry in std::fs::read_dir(cases).expect("the cases folder") {
+            let path = entry.expect("an entry").path();
+            let (sources, _) = super::super::read_sources(&[&path]);
+            loads.push(sources);
+        }
+        assert!(loads.len() > 20);
+        for sources in loads {
+            let _ = same_every_way(&sources);
+            let _ = same_every_way(&with_crlf(&sources));
+        }
+    }
+
+    /// A rule file of `count` rules; `extra(i)` adds lines to rule `i`.
+    fn rule_file(count: usize, extra: impl Fn(usize) -> String) -> String {
+        let mut text =
+            String::from("# A generated pack.\n[pack]\nid = \"gen\"\nscope = \"common\"\n");
+        for i in 0..count {
+            text.push_str(&format!(
+                "\n[[rules]]\nid = \"gen.r{i:05}\"\ncategory = \"other\"\n\
+                 anchor = \"Subscribe to digest {i:05}\"\n{}\
+                 strip = [\"Subscribe to digest {i:05}\"]\nkeep = [\"Body text.\"]\n",
+                extra(i)
+            ));
+        }
+        text
+    }
+
+    /// `count` times a `[[rules]]` line and a line longer than a piece.
+    fn long_lines(count: usize) -> String {
+        format!("[[rules]]\n{}\n", "x".repeat(PIECE_BYTES)).repeat(count)
+    }
+
+    fn one(text: String) -> Vec<Source> {
+        vec![Source {
+            name: "gen.toml".into(),
+            text,
+        }]
+    }
+
+    #[test]
+    fn a_large_file_reads_the_same_in_pieces() {
+        // Problems of several kinds all along the file, and a `[[rules]]`
+        // line in a multi-line string.
+        let mut text = rule_file(1500, |i| match i % 250 {
+            7 => "colour = \"red\"\n".into(),
+            11 => "regex = '(unclosed'\n".into(),
+            13 => "description = '''\n[[rules]]\n  [[rules]]\nid = \"x\"\n'''\n".into(),
+            17 => "remove = \"sideways\"\n".into(),
+            19 => "[rules.sub]\nkey = 1\n".into(),
+            23 => "max-len = \"big\"\n".into(),
+            29 => "anchors = [\n  \"Second anchor é\",\n  \"Third anchor\",\n]\n".into(),
+            _ => String::new(),
+        });
+        // Three ids used again.
+        let again = rule_file(3, |_| String::new());
+        text.push_str(&again[again.find("[[rules]]").expect("a rule")..]);
+        assert!(read_in_pieces(&text));
+        let Err(diagnostics) = same_every_way(&one(text.clone())) else {
+            panic!("the file has problems");
+        };
+        let kinds = |kind| diagnostics.iter().filter(|d| d.kind == kind).count();
+        assert_eq!(kinds(K::UnknownKey), 12);
+        assert_eq!(kinds(K::BadRegex), 6);
+        assert_eq!(kinds(K::DuplicateId), 3);
+        assert_eq!(kinds(K::InvalidValue), 12);
+        let _ = same_every_way(&with_crlf(&one(text)));
+
+        let good = rule_file(1500, |i| match i % 100 {
+            13 => "description = '''\n[[rules]]\n'''\n".into(),
+            17 => format!("description = '''\n{}'''\n", long_lines(3)),
+            29 => "anchors = [\n  \"Second anchor é\",\n  \"Third anchor\",\n]\n".into(),
+            31 => "\n# [[rules]]\n\n".into(),
+            _ => String::new(),
+        });
+        assert!(read_in_pieces(&good));
+        let set = same_every_way(&one(good.clone())).expect("loads");
+        assert!(set.contains("gen.r01499"));
+        let _ = same_every_way(&with_crlf(&one(good)));
+    }
+
+    #[test]
+    fn files_the_pieces_cannot_read_are_read_whole() {
+        let broken = rule_file(300, |i| match i {
+            150 => "anchor = \"Twice\"\n".into(),
+            _ => String::new(),
+        });
+        let pack_at_end = rule_file(300, |_| String::new()) + "[pack]\nname = \"x\"\n";
+        let rules_in_head = rule_file(300, |_| String::new())
+            .replace("[pack]\n", "rules = [{ id = \"head\" }]\n[pack]\n");
+        let unclosed = rule_file(300, |i| match i {
+            150 => "description = \"\"\"\n".into(),
+            _ => String::new(),
+        });
+        let many_headers_in_a_string = rule_file(300, |i| match i {
+            150 => format!("description = '''\n{}'''\n", long_lines(MAX_JOINS + 2)),
+            _ => String::new(),
+        });
+        for (i, text) in [
+            broken,
+            pack_at_end,
+            rules_in_head,
+            unclosed,
+            many_headers_in_a_string,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            assert!(!read_in_pieces(&text), "case {i}");
+            let _ = same_every_way(&one(text.clone()));
+            let _ = same_every_way(&with_crlf(&one(text)));
+        }
+    }
+
+    #[test]
+    fn the_line_cursor_finds_lines_in_any_order() {
+        let text = "ab\n\ncd\r\nefg\n\nh";
+        let naive = |at: usize| {
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            (text[..at].matches('\n').count() + 1, start)
+        };
+        let mut cursor = LineCursor::default();
+        for at in [5, 0, 14, 14, 3, 2, 9, 8, 13, 1, 12, 4, 7, 6, 10, 11] {
+            assert_eq!(cursor.seek(text, at), naive(at), "at {at}");
+        }
+    }
 }

@@ -70,6 +70,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic at byte offset `at` of `text`.
+    #[cfg(test)]
     pub(crate) fn at(
         kind: DiagnosticKind,
         file: &str,
@@ -78,7 +79,18 @@ impl Diagnostic {
         rule: Option<&str>,
         message: impl Into<String>,
     ) -> Diagnostic {
-        let (line, column, source_line) = locate(text, at);
+        Diagnostic::located(kind, file, locate(text, at), rule, message)
+    }
+
+    /// A diagnostic at a position: line, column and source line, as
+    /// [`locate_on_line`] gives them.
+    pub(crate) fn located(
+        kind: DiagnosticKind,
+        file: &str,
+        (line, column, source_line): (usize, usize, String),
+        rule: Option<&str>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             kind,
             file: file.to_string(),
@@ -100,14 +112,27 @@ impl Diagnostic {
 
 /// Line, column (1-based, in characters) and the text of the line holding
 /// byte offset `at`.
+#[cfg(test)]
 pub(crate) fn locate(text: &str, at: usize) -> (usize, usize, String) {
     let mut at = at.min(text.len());
     while !text.is_char_boundary(at) {
         at -= 1;
     }
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
     let line = text[..line_start].bytes().filter(|&b| b == b'\n').count() + 1;
+    locate_on_line(text, at, line, line_start)
+}
+
+/// Line, column (1-based, in characters) and the text of the line holding
+/// byte offset `at` (a character boundary) of `text`, for a caller that
+/// already knows that it is on 1-based `line`, which starts at `line_start`.
+pub(crate) fn locate_on_line(
+    text: &str,
+    at: usize,
+    line: usize,
+    line_start: usize,
+) -> (usize, usize, String) {
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
     // A byte-order mark and the `\r` of a CRLF line break are not columns.
     let before = text[line_start..at].trim_start_matches('\u{feff}');
     let before = before.strip_suffix('\r').unwrap_or(before);

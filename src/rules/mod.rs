@@ -12,6 +12,7 @@ mod builtin;
 mod compile;
 mod diag;
 pub mod raw;
+mod split;
 
 pub use builtin::BUILTIN_RULES;
 pub(crate) use compile::hex as hex_digest;
@@ -20,6 +21,7 @@ pub use diag::{Diagnostic, DiagnosticKind, LoadError};
 use regex::Regex;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The shortest anchor (in characters) a rule may use. Shorter literals hit
 /// body text too often to be worth confirming.
@@ -288,7 +290,9 @@ pub struct Source {
 pub struct RuleSet {
     packs: Vec<Pack>,
     rules: Vec<Rule>,
-    digest: String,
+    /// Computed on first use: hashing 100,000 rules takes a while, and
+    /// listing or testing them does not need it.
+    digest: OnceLock<String>,
 }
 
 impl RuleSet {
@@ -330,7 +334,8 @@ impl RuleSet {
     /// Comments, descriptions and examples do not change it; the order of
     /// packs and rules does.
     pub fn digest(&self) -> &str {
-        &self.digest
+        self.digest
+            .get_or_init(|| compile::digest(&self.packs, &self.rules))
     }
 
     /// The publisher pack with this id.
@@ -351,13 +356,10 @@ impl RuleSet {
         let mut rule = self.rules[index].clone();
         let pack = self.packs[rule.pack].clone();
         rule.pack = 0;
-        let packs = vec![pack];
-        let rules = vec![rule];
-        let digest = compile::digest(&packs, &rules);
         RuleSet {
-            packs,
-            rules,
-            digest,
+            packs: vec![pack],
+            rules: vec![rule],
+            digest: OnceLock::new(),
         }
     }
 }
