@@ -23,6 +23,7 @@
 #                      measures the tools instead.
 #   SAMPLE=16M         input of the Python `re` runs
 #   RE_BUDGET=60       seconds a Python `re` run may take before it stops
+#   PY_BUDGET=0        the same for pyahocorasick (0: the whole corpus)
 #   SEED=1             generator seed
 # Prints a Markdown table and writes it to $WORK/results.md (raw: results.tsv).
 set -euo pipefail
@@ -34,6 +35,7 @@ FORMATS=${FORMATS:-"text jsonl"}
 WORK=${WORK:-target/compare}
 SAMPLE=${SAMPLE:-16M}
 RE_BUDGET=${RE_BUDGET:-60}
+PY_BUDGET=${PY_BUDGET:-0}
 SEED=${SEED:-1}
 CORES=$(nproc)
 THREADS="1 $CORES"
@@ -160,7 +162,8 @@ for rule in json.load(sys.stdin):
             fi
             if python_has ahocorasick; then
                 measure "$format" "$n" pyahocorasick "$t" "$input" \
-                    python3 "$FILTERS" --engine aho --anchors "$anchors" --jobs "$t" "$input" "$OUT/py"
+                    python3 "$FILTERS" --engine aho --anchors "$anchors" --jobs "$t" \
+                    --budget "$PY_BUDGET" "$input" "$OUT/py"
             fi
             measure "$format" "$n" "python re" "$t" "$small" \
                 python3 "$FILTERS" --engine re --anchors "$anchors" --jobs "$t" \

@@ -171,31 +171,40 @@ const _: () = {
 #[error("cannot build the anchor automaton: {0}")]
 pub struct BuildError(#[from] aho_corasick::BuildError);
 
+/// What [`Stripper::new`] builds from a rule set: the automaton, the uses of
+/// each pattern (`use_start`, `uses`), whether the automaton folds case, and
+/// the longest pattern's length.
+type Index = (Option<AhoCorasick>, Vec<u32>, Vec<Use>, bool, usize);
+
 impl Stripper {
     /// Builds the automaton over every anchor and signature of `rules`.
     pub fn new(rules: RuleSet) -> Result<Stripper, BuildError> {
+        let (automaton, use_start, uses, case_fold, longest) = Self::index(&rules)?;
+        Ok(Stripper {
+            rules,
+            automaton,
+            use_start,
+            uses,
+            case_fold,
+            longest,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            hash: provenance::HashKind::default(),
+        })
+    }
+
+    /// The automaton over every anchor and signature of `rules`, and which
+    /// rules and packs use each of its patterns.
+    fn index<'r>(rules: &'r RuleSet) -> Result<Index, BuildError> {
         let case_fold = rules.rules().iter().any(|r| r.case_insensitive);
-        let key = |s: &str| -> String {
-            if case_fold {
-                s.to_ascii_lowercase()
+        // Anchors are keyed as they are, or lowercased when the automaton
+        // folds case; only a folded key is a copy.
+        let key = |s: &'r str| -> Cow<'r, str> {
+            if case_fold && s.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(s.to_ascii_lowercase())
             } else {
-                s.to_string()
+                Cow::Borrowed(s)
             }
         };
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut patterns: Vec<&str> = Vec::new();
-        let mut per_pattern: Vec<Vec<Use>> = Vec::new();
-        let mut add = |text: &str, u: Use, patterns: &mut Vec<&str>| {
-            let p = *index.entry(key(text)).or_insert_with(|| {
-                per_pattern.push(Vec::new());
-                patterns.len()
-            });
-            if p == patterns.len() {
-                patterns.push("");
-            }
-            per_pattern[p].push(u);
-        };
-        // Collect (text, use) pairs first so pattern strings can borrow.
         let mut pairs: Vec<(&str, Use)> = Vec::new();
         for (pi, pack) in rules.packs().iter().enumerate() {
             for (si, sig) in pack.signatures.iter().enumerate() {
@@ -219,20 +228,40 @@ impl Stripper {
                 ));
             }
         }
-        for &(text, u) in &pairs {
-            let before = patterns.len();
-            add(text, u, &mut patterns);
-            if patterns.len() > before {
-                *patterns.last_mut().expect("just pushed") = text;
+        // Each distinct key becomes a pattern; `of[i]` is pair i's pattern.
+        let mut index: HashMap<Cow<'_, str>, u32> = HashMap::with_capacity(pairs.len());
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut of: Vec<u32> = Vec::with_capacity(pairs.len());
+        for &(text, _) in &pairs {
+            let next = patterns.len() as u32;
+            let p = *index.entry(key(text)).or_insert(next);
+            if p == next {
+                patterns.push(text);
             }
+            of.push(p);
         }
-        let mut use_start = Vec::with_capacity(per_pattern.len() + 1);
-        let mut uses = Vec::with_capacity(pairs.len());
-        for list in &per_pattern {
-            use_start.push(uses.len() as u32);
-            uses.extend_from_slice(list);
+        drop(index);
+        // The uses grouped by pattern, in the order the pairs came (a
+        // counting sort, so each pattern's uses keep the load order).
+        let mut use_start = vec![0u32; patterns.len() + 1];
+        for &p in &of {
+            use_start[p as usize + 1] += 1;
         }
-        use_start.push(uses.len() as u32);
+        for i in 1..use_start.len() {
+            use_start[i] += use_start[i - 1];
+        }
+        let mut fill = use_start.clone();
+        let mut uses = vec![
+            Use::Signature {
+                pack: 0,
+                signature: 0
+            };
+            pairs.len()
+        ];
+        for (&p, &(_, u)) in of.iter().zip(&pairs) {
+            uses[fill[p as usize] as usize] = u;
+            fill[p as usize] += 1;
+        }
         let automaton = if patterns.is_empty() {
             None
         } else {
@@ -245,16 +274,7 @@ impl Stripper {
             )
         };
         let longest = patterns.iter().map(|p| p.len()).max().unwrap_or(0);
-        Ok(Stripper {
-            rules,
-            automaton,
-            use_start,
-            uses,
-            case_fold,
-            longest,
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            hash: provenance::HashKind::default(),
-        })
+        Ok((automaton, use_start, uses, case_fold, longest))
     }
 
     /// A stripper over the built-in rules.
