@@ -25,6 +25,9 @@
 #   RE_BUDGET=60       seconds a Python `re` run may take before it stops
 #   PY_BUDGET=0        the same for pyahocorasick (0: the whole corpus)
 #   SEED=1             generator seed
+#   TOOLS="chaff grep rg pyahocorasick re floors"   which runs to make
+#   APPEND=1           add to the results of an earlier run instead of
+#                      starting over; the table keeps each run's latest row
 # Prints a Markdown table and writes it to $WORK/results.md (raw: results.tsv).
 set -euo pipefail
 
@@ -37,6 +40,8 @@ SAMPLE=${SAMPLE:-16M}
 RE_BUDGET=${RE_BUDGET:-60}
 PY_BUDGET=${PY_BUDGET:-0}
 SEED=${SEED:-1}
+TOOLS=${TOOLS:-"chaff grep rg pyahocorasick re floors"}
+APPEND=${APPEND:-0}
 CORES=$(nproc)
 THREADS="1 $CORES"
 [ "$CORES" = 1 ] && THREADS=1
@@ -48,9 +53,10 @@ mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 OUT=${OUT:-$WORK/out}
 TSV=$WORK/results.tsv
-: >"$TSV"
+[ "$APPEND" = 1 ] || : >"$TSV"
 
 have() { command -v "$1" >/dev/null 2>&1; }
+want() { case " $TOOLS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 python_has() { python3 -c "import $1" >/dev/null 2>&1; }
 bytes_of() { du -sb --apparent-size "$1" | cut -f1; }
 to_bytes() { numfmt --from=iec "$1"; }
@@ -120,8 +126,13 @@ measure() {
 # grep over every file with T processes, each writing its own output.
 grep_files() {
     local threads=$1 anchors=$2 input=$3 out=$OUT
+    # As few grep processes as the threads allow: each one builds its
+    # matcher from all the anchors first.
+    local files per
+    files=$(find "$input" -type f | wc -l)
+    per=$(((files + threads - 1) / threads))
     find "$input" -type f -print0 | sort -z |
-        xargs -0 -P "$threads" -n 512 sh -c \
+        xargs -0 -P "$threads" -n "$per" sh -c \
             'LC_ALL=C grep -h -v -F -f "$0" "$@" >"'"$out"'/$$.out"; [ $? -le 1 ]' "$anchors"
 }
 cat_files() {
@@ -136,8 +147,8 @@ for format in $FORMATS; do
     [ -d "$input" ] || { echo "compare.sh: no $format corpus" >&2; exit 1; }
     echo "== $format: $(bytes_of "$input") bytes in $(find "$input" -type f | wc -l) files" >&2
     small=$(sample "$format" "$input")
-    measure "$format" - "cat > file" 1 "$input" bash -c 'cat_files "$1"' _ "$input"
-    if [ "$format" = text ]; then
+    want floors && measure "$format" - "cat > file" 1 "$input" bash -c 'cat_files "$1"' _ "$input"
+    if want floors && [ "$format" = text ]; then
         measure "$format" - "cp -r" 1 "$input" cp -r "$input" "$OUT/tree"
     fi
     for n in $RULES; do
@@ -151,21 +162,21 @@ for rule in json.load(sys.stdin):
         print(anchor)' >"$anchors"
         echo "-- N=$n synthetic rules ($(wc -l <"$anchors") anchors with the built-in ones)" >&2
         for t in $THREADS; do
-            measure "$format" "$n" chaff "$t" "$input" \
+            want chaff && measure "$format" "$n" chaff "$t" "$input" \
                 "$CHAFF" strip "$input" --out "$OUT/chaff" --rules "$pack" --jobs "$t" --quiet
-            measure "$format" "$n" grep "$t" "$input" \
+            want grep && measure "$format" "$n" grep "$t" "$input" \
                 bash -c 'grep_files "$@"' _ "$t" "$anchors" "$input"
-            if have rg; then
+            if want rg && have rg; then
                 measure "$format" "$n" rg "$t" "$input" \
                     sh -c 'rg -uuu --no-filename -v -F -f "$1" -j "$2" "$3" >"$4/all"; [ $? -le 1 ]' \
                     _ "$anchors" "$t" "$input" "$OUT"
             fi
-            if python_has ahocorasick; then
+            if want pyahocorasick && python_has ahocorasick; then
                 measure "$format" "$n" pyahocorasick "$t" "$input" \
                     python3 "$FILTERS" --engine aho --anchors "$anchors" --jobs "$t" \
                     --budget "$PY_BUDGET" "$input" "$OUT/py"
             fi
-            measure "$format" "$n" "python re" "$t" "$small" \
+            want re && measure "$format" "$n" "python re" "$t" "$small" \
                 python3 "$FILTERS" --engine re --anchors "$anchors" --jobs "$t" \
                 --budget "$RE_BUDGET" "$small" "$OUT/py"
         done
@@ -177,7 +188,12 @@ rm -rf "$OUT"
 # times faster chaff was than each tool on the same format, N and threads.
 python3 - "$TSV" >"$WORK/results.md" <<'PY'
 import sys
-rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
+latest = {}
+for line in open(sys.argv[1]):
+    if line.strip():
+        row = line.rstrip("\n").split("\t")
+        latest[tuple(row[:4])] = row
+rows = list(latest.values())
 chaff = {(f, n, t): int(b) / float(s) for f, n, tool, t, b, s, _ in rows if tool == "chaff"}
 print("| input | rules | tool | threads | MB/s | peak MiB | chaff ÷ tool |")
 print("|---|---:|---|---:|---:|---:|---:|")

@@ -8,6 +8,7 @@ use crate::engine::Stripper;
 use crate::provenance::Mode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 /// Version of the manifest format.
 pub const MANIFEST_VERSION: u32 = 1;
@@ -212,9 +213,37 @@ impl Manifest {
         files: Vec<FileSummary>,
         summary: &Summary,
     ) -> Manifest {
-        let rules = stripper.rules();
-        let seconds = summary.seconds.max(1e-9);
+        let head = Head::new(stripper, options);
         Manifest {
+            manifest_version: head.manifest_version,
+            tool_version: head.tool_version,
+            rules_digest: head.rules_digest,
+            rule_files: head.rule_files,
+            options: head.options,
+            files,
+            totals: summary.totals.clone(),
+            hits: summary.hits.clone(),
+            publishers: summary.publishers.clone(),
+            over_budget: summary.over_budget.clone(),
+            errors: summary.failures.clone(),
+            timing: timing(summary),
+        }
+    }
+}
+
+/// The fields of a manifest before `files`.
+struct Head {
+    manifest_version: u32,
+    tool_version: String,
+    rules_digest: String,
+    rule_files: Vec<RuleFile>,
+    options: RunOptions,
+}
+
+impl Head {
+    fn new(stripper: &Stripper, options: &Options) -> Head {
+        let rules = stripper.rules();
+        Head {
             manifest_version: MANIFEST_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             rules_digest: rules.digest().to_string(),
@@ -238,17 +267,121 @@ impl Manifest {
                 budget_keep: options.budget_keep,
                 hash: stripper.hash().as_str().to_string(),
             },
-            files,
-            totals: summary.totals.clone(),
-            hits: summary.hits.clone(),
-            publishers: summary.publishers.clone(),
-            over_budget: summary.over_budget.clone(),
-            errors: summary.failures.clone(),
-            timing: Timing {
-                seconds: summary.seconds,
-                docs_per_second: summary.totals.docs as f64 / seconds,
-                mb_per_second: summary.totals.bytes_in as f64 / 1e6 / seconds,
-            },
+        }
+    }
+}
+
+fn timing(summary: &Summary) -> Timing {
+    let seconds = summary.seconds.max(1e-9);
+    Timing {
+        seconds: summary.seconds,
+        docs_per_second: summary.totals.docs as f64 / seconds,
+        mb_per_second: summary.totals.bytes_in as f64 / 1e6 / seconds,
+    }
+}
+
+/// Writes a manifest whose files arrive one at a time, so that a run over
+/// millions of files never holds all their summaries. The bytes are those of
+/// `serde_json::to_vec_pretty(&Manifest)` and a final line break.
+pub struct ManifestWriter<W: Write> {
+    out: W,
+    files: usize,
+}
+
+impl<W: Write> ManifestWriter<W> {
+    /// Writes everything before the first file.
+    pub fn start(mut out: W, stripper: &Stripper, options: &Options) -> io::Result<Self> {
+        let head = Head::new(stripper, options);
+        out.write_all(b"{\n")?;
+        field(&mut out, "manifest_version", &head.manifest_version, false)?;
+        field(&mut out, "tool_version", &head.tool_version, false)?;
+        field(&mut out, "rules_digest", &head.rules_digest, false)?;
+        field(&mut out, "rule_files", &head.rule_files, false)?;
+        field(&mut out, "options", &head.options, false)?;
+        out.write_all(b"  \"files\": [")?;
+        Ok(ManifestWriter { out, files: 0 })
+    }
+
+    /// Writes the next file's summary.
+    pub fn file(&mut self, file: &FileSummary) -> io::Result<()> {
+        self.out
+            .write_all(if self.files == 0 { b"\n    " } else { b",\n    " })?;
+        self.out.write_all(pretty(file, 4)?.as_bytes())?;
+        self.files += 1;
+        Ok(())
+    }
+
+    /// Writes everything after the last file; returns the writer.
+    pub fn finish(mut self, summary: &Summary) -> io::Result<W> {
+        let out = &mut self.out;
+        out.write_all(if self.files == 0 { b"],\n" } else { b"\n  ],\n" })?;
+        field(out, "totals", &summary.totals, false)?;
+        field(out, "hits", &summary.hits, false)?;
+        field(out, "publishers", &summary.publishers, false)?;
+        field(out, "over_budget", &summary.over_budget, false)?;
+        field(out, "errors", &summary.failures, false)?;
+        field(out, "timing", &timing(summary), true)?;
+        out.write_all(b"}\n")?;
+        Ok(self.out)
+    }
+}
+
+/// `value` pretty-printed, its lines after the first indented by `indent`.
+fn pretty(value: &impl Serialize, indent: usize) -> io::Result<String> {
+    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
+    Ok(text.replace('\n', &format!("\n{}", " ".repeat(indent))))
+}
+
+/// Writes `  "key": value` and a comma unless it is the last field.
+fn field(out: &mut impl Write, key: &str, value: &impl Serialize, last: bool) -> io::Result<()> {
+    let key = serde_json::to_string(key).map_err(io::Error::other)?;
+    let comma = if last { "" } else { "," };
+    writeln!(out, "  {key}: {}{comma}", pretty(value, 2)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn summary_of(rel: &str, docs: u64) -> FileSummary {
+        let mut f = FileSummary::new(&Input {
+            path: PathBuf::from("in").join(rel),
+            rel: rel.to_string(),
+            kind: Kind::Text,
+        });
+        f.docs = docs;
+        f.input_hash = format!("blake3:{}", "0".repeat(64));
+        f
+    }
+
+    #[test]
+    fn a_streamed_manifest_is_byte_identical_to_the_whole_one() {
+        let stripper = Stripper::builtin();
+        let options = Options::new("out");
+        let mut summary = Summary::default();
+        summary.hits.insert("promo.share".into(), 3);
+        summary.publishers.insert("unknown".into(), 2);
+        summary.over_budget.push("a.txt".into());
+        summary.failures.push(Failure::file("b.txt", "not UTF-8"));
+        summary.seconds = 1.5;
+        for n in [0, 1, 3] {
+            let files: Vec<FileSummary> = (0..n)
+                .map(|i| summary_of(&format!("d/{i}.txt"), i as u64))
+                .collect();
+            let whole = Manifest::new(&stripper, &options, files.clone(), &summary);
+            let mut expected = serde_json::to_vec_pretty(&whole).unwrap();
+            expected.push(b'\n');
+            let mut writer = ManifestWriter::start(Vec::new(), &stripper, &options).unwrap();
+            for f in &files {
+                writer.file(f).unwrap();
+            }
+            let streamed = writer.finish(&summary).unwrap();
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(expected).unwrap(),
+                "{n} files"
+            );
         }
     }
 }

@@ -360,7 +360,13 @@ fn finish(
         _ => None,
     };
     let mut compacted = output::AtomicFile::create(journal_path)?;
-    let mut files = Vec::with_capacity(entries.len());
+    // File summaries go straight into the manifest: memory does not grow
+    // with the number of files.
+    let mut manifest = manifest::ManifestWriter::start(
+        output::AtomicFile::create(&options.manifest_path())?,
+        ctx.stripper,
+        options,
+    )?;
     let mut line = Vec::new();
     for entry in entries {
         let (offset, len) = match entry {
@@ -395,7 +401,7 @@ fn finish(
         }
         summary.over_budget.extend(entry.over_budget);
         summary.failures.extend(entry.errors);
-        files.push(entry.summary);
+        manifest.file(&entry.summary)?;
     }
     if let Some(p) = provenance {
         p.commit()?;
@@ -405,10 +411,7 @@ fn finish(
     summary.totals.failed_files =
         summary.failures.iter().filter(|f| f.line.is_none()).count() as u64;
     summary.totals.failed_rows = summary.failures.len() as u64 - summary.totals.failed_files;
-    let manifest = Manifest::new(ctx.stripper, options, files, summary);
-    let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(io::Error::other)?;
-    bytes.push(b'\n');
-    write_atomic(&options.manifest_path(), &bytes)
+    manifest.finish(summary)?.commit()
 }
 
 /// A previous run's entry for `input`, if it can stand: same key, same file
