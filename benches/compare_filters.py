@@ -116,7 +116,10 @@ def main():
             read += run_one(task)
     else:
         with Pool(args.jobs, initializer=init, initargs=(args.engine, args.anchors)) as pool:
-            for n in pool.imap(run_one, tasks, chunksize=16):
+            # Small chunks: a chunk's results come back only when all of it
+            # is done, and a JSONL corpus is a few large shards.
+            chunk = max(1, len(tasks) // (args.jobs * 64))
+            for n in pool.imap(run_one, tasks, chunksize=chunk):
                 read += n
                 if deadline and time.monotonic() > deadline:
                     pool.terminate()

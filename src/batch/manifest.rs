@@ -304,8 +304,11 @@ impl<W: Write> ManifestWriter<W> {
 
     /// Writes the next file's summary.
     pub fn file(&mut self, file: &FileSummary) -> io::Result<()> {
-        self.out
-            .write_all(if self.files == 0 { b"\n    " } else { b",\n    " })?;
+        self.out.write_all(if self.files == 0 {
+            b"\n    "
+        } else {
+            b",\n    "
+        })?;
         self.out.write_all(pretty(file, 4)?.as_bytes())?;
         self.files += 1;
         Ok(())
@@ -314,7 +317,11 @@ impl<W: Write> ManifestWriter<W> {
     /// Writes everything after the last file; returns the writer.
     pub fn finish(mut self, summary: &Summary) -> io::Result<W> {
         let out = &mut self.out;
-        out.write_all(if self.files == 0 { b"],\n" } else { b"\n  ],\n" })?;
+        out.write_all(if self.files == 0 {
+            b"],\n"
+        } else {
+            b"\n  ],\n"
+        })?;
         field(out, "totals", &summary.totals, false)?;
         field(out, "hits", &summary.hits, false)?;
         field(out, "publishers", &summary.publishers, false)?;
