@@ -660,6 +660,10 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         ProvenanceArg::Sidecar => ProvenanceMode::Sidecar,
         ProvenanceArg::None => ProvenanceMode::None,
     };
+    // From stdin, records go somewhere only with `--out`.
+    if stdin && args.out.is_none() {
+        options.provenance = ProvenanceMode::None;
+    }
     options.attributes = args.attributes.clone();
     options.rank = args.rank;
     options.world_size = args.world_size;

@@ -209,7 +209,7 @@ pub fn strip_row(
     };
     // A row whose text was not changed needs no second encoding: it is
     // written back as it was.
-    let changed = outcome.output.len() != text.len() || outcome.output != *text;
+    let changed = outcome.output != *text;
     let text_out = if changed {
         encode(&outcome.output)
     } else {

@@ -817,7 +817,11 @@ pub fn strip_stream(
                 }
                 if let Some(o) = r.outcome {
                     if let Some(p) = provenance.as_mut() {
-                        serde_json::to_writer(&mut **p, &o.record).map_err(io::Error::other)?;
+                        match &r.record_json {
+                            Some(json) => p.write_all(json.as_bytes())?,
+                            None => serde_json::to_writer(&mut **p, &o.record)
+                                .map_err(io::Error::other)?,
+                        }
                         p.write_all(b"\n")?;
                     }
                     totals.docs += 1;

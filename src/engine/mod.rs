@@ -364,13 +364,20 @@ impl Stripper {
             let (next, junctions) = apply(&current, spans.iter().map(|c| (c.start, c.end)));
             map_into(&mut removed, original.len(), spans);
             let tidy = tidy::spans(&next, &junctions, ends_with_break);
-            let mut points: Vec<usize> = junctions
-                .iter()
-                .map(|j| shifted(j.at, &tidy))
-                .chain(tidy.iter().map(|&(s, _)| shifted(s, &tidy)))
-                .collect();
-            points.sort_unstable();
-            points.dedup();
+            // The removal points in the text this pass leaves, needed only
+            // when the pass may be the last.
+            let points: Vec<usize> = if all_removed {
+                let mut points: Vec<usize> = junctions
+                    .iter()
+                    .map(|j| shifted(j.at, &tidy))
+                    .chain(tidy.iter().map(|&(s, _)| shifted(s, &tidy)))
+                    .collect();
+                points.sort_unstable();
+                points.dedup();
+                points
+            } else {
+                Vec::new()
+            };
             let next = if tidy.is_empty() {
                 next
             } else {

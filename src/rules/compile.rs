@@ -385,16 +385,7 @@ impl Loader<'_> {
                         "`rules` must be an array of tables ([[rules]])",
                     ),
                 },
-                other => {
-                    let msg = format!("unknown top-level key `{other}`");
-                    ctx.push_help(
-                        K::UnknownKey,
-                        ctx.pos(&key),
-                        None,
-                        msg,
-                        "a rule file has a [pack] table and [[rules]] entries",
-                    )
-                }
+                other => unknown_top_level_key(ctx, ctx.pos(&key), other),
             }
         }
         let head = compile_head(ctx, pack_value);
@@ -426,16 +417,7 @@ impl Loader<'_> {
             match key.get_ref().as_ref() {
                 "pack" => pack_value = Some(value),
                 "rules" => return Err(ParseWhole),
-                other => {
-                    let msg = format!("unknown top-level key `{other}`");
-                    ctx.push_help(
-                        K::UnknownKey,
-                        ctx.pos(&key),
-                        None,
-                        msg,
-                        "a rule file has a [pack] table and [[rules]] entries",
-                    )
-                }
+                other => unknown_top_level_key(ctx, ctx.pos(&key), other),
             }
         }
         let head = compile_head(ctx, pack_value);
@@ -767,6 +749,17 @@ fn drop_unknown_keys<'i>(
         );
     }
     Spanned::new(span, DeValue::Table(kept))
+}
+
+/// Reports a top-level key other than `pack` and `rules` at `at`.
+fn unknown_top_level_key(ctx: &mut Ctx<'_>, at: usize, key: &str) {
+    ctx.push_help(
+        K::UnknownKey,
+        at,
+        None,
+        format!("unknown top-level key `{key}`"),
+        "a rule file has a [pack] table and [[rules]] entries",
+    );
 }
 
 fn is_valid_id(id: &str) -> bool {
