@@ -79,22 +79,17 @@ pub fn lint(set: &RuleSet, corpus: &[(String, String)]) -> Vec<Finding> {
     findings
 }
 
-/// Every anchor with its rule and position, case-folded where the automaton
-/// folds case.
-fn anchors(set: &RuleSet) -> Vec<(usize, usize, String)> {
-    let fold = set.rules().iter().any(|r| r.case_insensitive);
+/// Every anchor with its rule and position, as the automaton keys it, and
+/// whether it is in the case-insensitive automaton.
+fn anchors(set: &RuleSet) -> Vec<(usize, usize, String, bool)> {
     set.rules()
         .iter()
         .enumerate()
         .flat_map(|(ri, r)| {
-            r.anchors.iter().enumerate().map(move |(ai, a)| {
-                let key = if fold {
-                    a.to_ascii_lowercase()
-                } else {
-                    a.clone()
-                };
-                (ri, ai, key)
-            })
+            r.anchors
+                .iter()
+                .enumerate()
+                .map(move |(ai, a)| (ri, ai, crate::engine::anchor_key(r, a), r.case_insensitive))
         })
         .collect()
 }
@@ -104,15 +99,20 @@ fn shadowed(set: &RuleSet, findings: &mut Vec<Finding>) {
     let whole = Stripper::new(set.clone()).ok();
     let Ok(ac) = AhoCorasick::builder()
         .match_kind(MatchKind::Standard)
-        .build(all.iter().map(|(_, _, a)| a))
+        .ascii_case_insensitive(true)
+        .build(all.iter().map(|(_, _, a, _)| a))
     else {
         return;
     };
-    for (ri, ai, text) in &all {
+    for (ri, ai, text, ci) in &all {
         for m in ac.find_overlapping_iter(text) {
-            let (other_rule, other_anchor, other) = &all[m.pattern().as_usize()];
-            // A rule's own anchors overlapping is the author's choice.
-            if other == text || other_rule == ri {
+            let (other_rule, other_anchor, other, other_ci) = &all[m.pattern().as_usize()];
+            // A rule's own anchors overlapping is the author's choice, and
+            // anchors of the two automata do not hide each other.
+            if other == text || other_rule == ri || ci != other_ci {
+                continue;
+            }
+            if !ci && !text.contains(other.as_str()) {
                 continue;
             }
             let hidden = &set.rules()[*other_rule];
@@ -167,7 +167,7 @@ fn shadowed(set: &RuleSet, findings: &mut Vec<Finding>) {
 /// anchor matches (leftmost-longest), so the publisher goes unresolved.
 fn shadowed_signatures(set: &RuleSet, findings: &mut Vec<Finding>) {
     for pack in set.packs() {
-        for sig in &pack.signatures {
+        for sig in pack.signatures.iter().chain(&pack.strong_signatures) {
             for rule in set.rules() {
                 for (a, loc) in rule.anchors.iter().zip(&rule.anchor_locations) {
                     if a != sig && a.contains(sig.as_str()) {
@@ -217,12 +217,15 @@ fn publisher_packs(set: &RuleSet, findings: &mut Vec<Finding>) {
         if pack.scope != Scope::Publisher {
             continue;
         }
-        let missing = match (pack.domains.is_empty(), pack.signatures.is_empty()) {
+        let weak = pack.signatures.len() < 2 && pack.strong_signatures.is_empty();
+        let missing = match (pack.domains.is_empty(), weak) {
             (true, true) => {
-                "no domains and no signatures: it can only apply when the publisher is given"
+                "no domains and neither two signatures nor a strong one: it can only apply when the publisher is given"
             }
             (true, false) => "no domains: documents with a URL are never resolved to it",
-            (false, true) => "no signatures: documents without metadata are never resolved to it",
+            (false, true) => {
+                "neither two signatures nor a strong one: documents without metadata are never resolved to it"
+            }
             (false, false) => continue,
         };
         findings.push(Finding {
@@ -241,32 +244,34 @@ fn unconfirmed(rule: &Rule) -> bool {
         && rule.where_ == Where::Contains
         && rule.in_first.is_none()
         && rule.in_last.is_none()
+        && rule.shape.is_empty()
         && (rule.max_len.is_none()
             || matches!(rule.removal, Removal::Block { .. } | Removal::ToEnd))
 }
 
 fn body_hits(set: &RuleSet, corpus: &[(String, String)], findings: &mut Vec<Finding>) {
     let all = anchors(set);
-    let fold = set.rules().iter().any(|r| r.case_insensitive);
     let Ok(ac) = AhoCorasick::builder()
-        .ascii_case_insensitive(fold)
-        .build(all.iter().map(|(_, _, a)| a))
+        .ascii_case_insensitive(true)
+        .build(all.iter().map(|(_, _, a, _)| a))
     else {
         return;
     };
     let mut hits = vec![0usize; all.len()];
     for (_, text) in corpus {
-        for m in ac.find_overlapping_iter(text) {
+        // Anchors are matched in the folded view of the text, as the
+        // stripper matches them.
+        let view = crate::engine::fold(text);
+        for m in ac.find_overlapping_iter(&view) {
             let p = m.pattern().as_usize();
-            let (ri, ai, _) = &all[p];
-            let rule = &set.rules()[*ri];
-            if rule.case_insensitive || text[m.start()..m.end()] == rule.anchors[*ai] {
+            let (_, _, key, ci) = &all[p];
+            if *ci || view[m.start()..m.end()] == **key {
                 hits[p] += 1;
             }
         }
     }
     for (p, &n) in hits.iter().enumerate() {
-        let (ri, ai, _) = &all[p];
+        let (ri, ai, _, _) = &all[p];
         let rule = &set.rules()[*ri];
         if n == 0 || !unconfirmed(rule) {
             continue;

@@ -40,6 +40,10 @@ pub struct PublisherInfo {
     pub id: Option<String>,
     /// How it was decided.
     pub resolved_by: Resolution,
+    /// Why: the domain the URL's host is under, or the signatures found.
+    /// Absent when the publisher was given or is unknown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
 }
 
 /// One removed span of the original text.

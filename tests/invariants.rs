@@ -14,11 +14,11 @@ use proptest::prelude::*;
 /// and multi-byte characters.
 const PIECES: &[&str] = &[
     "ab", "cd", "AB", "xy", "Cd", " ", " ", "  ", "\t", "\n", "\n", "\n\n", "\r\n", ".", ",", ")",
-    "é", "—", "\u{a0}", "zz",
+    "é", "—", "\u{a0}", "zz", "’", "'", "…", "...", "-", "\u{2009}",
 ];
 
 /// Anchor fragments.
-const ANCHOR_PIECES: &[&str] = &["ab", "cd", "AB", "xy", " ", ".", "é", "zz"];
+const ANCHOR_PIECES: &[&str] = &["ab", "cd", "AB", "xy", " ", ".", "é", "zz", "'", "-", "..."];
 
 const REGEXES: &[&str] = &[
     "ab",
@@ -51,9 +51,10 @@ fn text_with_anchors(rules: &[GenRule]) -> impl Strategy<Value = String> + use<>
 fn anchor_strategy() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(ANCHOR_PIECES), 2..5)
         .prop_map(|v| v.concat())
-        .prop_filter("anchors have at least 4 characters", |a| {
-            a.chars().count() >= 4 && !a.trim().is_empty()
-        })
+        .prop_filter(
+            "anchors have at least 4 characters besides white space at their ends",
+            |a| a.trim().chars().count() >= 4,
+        )
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +71,8 @@ struct GenRule {
     in_last: Option<u32>,
     whole_lines: bool,
     publisher_pack: bool,
+    typographic: bool,
+    exact_space: bool,
 }
 
 fn rule_strategy() -> impl Strategy<Value = GenRule> {
@@ -87,7 +90,11 @@ fn rule_strategy() -> impl Strategy<Value = GenRule> {
             prop::option::weighted(0.2, 1u32..4),
         ),
         any::<bool>(),
-        prop::bool::weighted(0.3),
+        (
+            prop::bool::weighted(0.3),
+            any::<bool>(),
+            prop::bool::weighted(0.2),
+        ),
     )
         .prop_map(
             |(
@@ -101,7 +108,7 @@ fn rule_strategy() -> impl Strategy<Value = GenRule> {
                 max_len,
                 (in_first, in_last),
                 whole_lines,
-                publisher_pack,
+                (publisher_pack, typographic, exact_space),
             )| {
                 let mut anchors = anchors;
                 anchors.dedup();
@@ -118,6 +125,8 @@ fn rule_strategy() -> impl Strategy<Value = GenRule> {
                     in_last,
                     whole_lines,
                     publisher_pack,
+                    typographic,
+                    exact_space,
                 }
             },
         )
@@ -139,6 +148,8 @@ fn write_rule(out: &mut String, id: usize, r: &GenRule) {
     let _ = writeln!(out, "where = \"{}\"\nunit = \"{}\"", r.where_, r.unit);
     let _ = writeln!(out, "case-insensitive = {}", r.case_insensitive);
     let _ = writeln!(out, "whole-lines = {}", r.whole_lines);
+    let _ = writeln!(out, "typographic = {}", r.typographic);
+    let _ = writeln!(out, "exact-space = {}", r.exact_space);
     if let Some(re) = r.regex {
         let _ = writeln!(out, "regex = {}", toml_str(re));
     }
@@ -307,6 +318,8 @@ fn case_insensitive_rule_does_not_loosen_case_sensitive_ones() {
             in_last: None,
             whole_lines: true,
             publisher_pack: false,
+            typographic: false,
+            exact_space: false,
         },
         GenRule {
             anchors: vec!["xyxy".into()],
@@ -333,6 +346,8 @@ fn rules_base() -> GenRule {
         in_last: None,
         whole_lines: true,
         publisher_pack: false,
+        typographic: false,
+        exact_space: false,
     }
 }
 

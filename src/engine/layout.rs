@@ -7,6 +7,8 @@
 //! common shape of extracted text, one paragraph per line).
 
 use memchr::{memchr, memrchr};
+use regex::Regex;
+use std::collections::HashMap;
 
 /// Start of the line holding byte `at`.
 pub fn line_start(text: &[u8], at: usize) -> usize {
@@ -45,6 +47,15 @@ pub struct Layout<'t> {
     text: &'t [u8],
     has_blank: Option<bool>,
     paragraphs: Option<Vec<usize>>,
+    /// The last line looked up: matches come in order, and many may sit on
+    /// one line.
+    line: (usize, usize),
+    /// The last paragraph looked up, by its first line's start.
+    paragraph: Option<(usize, usize)>,
+    /// Regex matches of a long unit, per (rule, unit start).
+    regex: HashMap<(u32, usize), Vec<(usize, usize)>>,
+    /// How often each folded unit occurs, per unit kind (line, paragraph).
+    units: [Option<HashMap<String, u32>>; 2],
 }
 
 impl<'t> Layout<'t> {
@@ -54,7 +65,79 @@ impl<'t> Layout<'t> {
             text: text.as_bytes(),
             has_blank: None,
             paragraphs: None,
+            line: (usize::MAX, 0),
+            paragraph: None,
+            regex: HashMap::new(),
+            units: [None, None],
         }
+    }
+
+    /// The line that holds `start..end` (its start, and its end before the
+    /// line break): the line of `start`, extended to the line of `end`.
+    pub fn line(&mut self, start: usize, end: usize) -> (usize, usize) {
+        let (ls, le) = self.line;
+        if ls <= start && end <= le {
+            return self.line;
+        }
+        let ls = if ls <= start && start <= le {
+            ls
+        } else {
+            line_start(self.text, start)
+        };
+        let le = line_end(self.text, end);
+        self.line = (ls, le);
+        self.line
+    }
+
+    /// The matches (offsets in the unit) of `re` in the unit `us..ue`,
+    /// found once.
+    pub fn regex_matches(
+        &mut self,
+        rule: u32,
+        re: &Regex,
+        us: usize,
+        ue: usize,
+    ) -> &[(usize, usize)] {
+        let text = self.text;
+        self.regex.entry((rule, us)).or_insert_with(|| {
+            let unit = std::str::from_utf8(&text[us..ue]).expect("units lie on char boundaries");
+            re.find_iter(unit).map(|m| (m.start(), m.end())).collect()
+        })
+    }
+
+    /// How many times the unit `ts..te` (trimmed), folded, occurs in the
+    /// text as a unit of its kind.
+    pub fn occurrences(&mut self, paragraphs: bool, ts: usize, te: usize) -> u32 {
+        let key =
+            |bytes: &[u8]| crate::rules::dictionary_key(std::str::from_utf8(bytes).unwrap_or(""));
+        let wanted = key(&self.text[ts..te]);
+        if self.units[usize::from(paragraphs)].is_none() {
+            let mut counts: HashMap<String, u32> = HashMap::new();
+            let text = self.text;
+            let mut start = 0;
+            while start < text.len() {
+                let (s, e) = if paragraphs {
+                    let le = line_end(text, start);
+                    if is_blank(&text[start..le]) {
+                        start = le + 1;
+                        continue;
+                    }
+                    self.paragraph(start, le)
+                } else {
+                    (start, line_end(text, start))
+                };
+                let (a, b) = trim(text, s, e);
+                if a < b {
+                    *counts.entry(key(&text[a..b])).or_default() += 1;
+                }
+                start = e + 1;
+            }
+            self.units[usize::from(paragraphs)] = Some(counts);
+        }
+        self.units[usize::from(paragraphs)]
+            .as_ref()
+            .and_then(|c| c.get(&wanted).copied())
+            .unwrap_or(0)
     }
 
     /// Whether the document has a blank line between two lines of text.
@@ -85,6 +168,12 @@ impl<'t> Layout<'t> {
         if !self.has_blank() {
             return (ls, le);
         }
+        if let Some((s, e)) = self.paragraph
+            && s <= ls
+            && le <= e
+        {
+            return (s, e);
+        }
         let text = self.text;
         let mut start = ls;
         while start > 0 {
@@ -102,6 +191,7 @@ impl<'t> Layout<'t> {
             }
             end = next_end;
         }
+        self.paragraph = Some((start, end));
         (start, end)
     }
 

@@ -356,7 +356,7 @@ fn candidate(
     let own = rule.pack;
     let mut carrier = false;
     for (i, pack) in rules.packs().iter().enumerate() {
-        for signature in &pack.signatures {
+        for signature in pack.signatures.iter().chain(&pack.strong_signatures) {
             if text.contains(signature.as_str()) {
                 if i == own {
                     carrier = true;

@@ -26,6 +26,23 @@ pub const BUILTIN_RULES: &[(&str, &str)] = &[
     pack!("publishers/presstv.toml"),
 ];
 
+/// `(name, text)` of every built-in data file (the dictionaries that rule
+/// files name), sorted by name.
+pub const BUILTIN_DATA: &[(&str, &str)] = &[];
+
+/// The text of built-in data file `name`.
+pub fn data(name: &str) -> Option<&'static str> {
+    BUILTIN_DATA
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}
+
+/// Whether `name` and `text` are a built-in rule file as compiled in.
+pub fn is_builtin(name: &str, text: &str) -> bool {
+    BUILTIN_RULES.iter().any(|(n, t)| *n == name && *t == text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::BUILTIN_RULES;
@@ -38,18 +55,26 @@ mod tests {
             .sort_by_file_name()
             .into_iter()
             .map(|e| e.expect("readable rules folder"))
-            .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+            .filter(|e| {
+                e.path()
+                    .extension()
+                    .is_some_and(|x| x == "toml" || x == "txt")
+            })
             .map(|e| {
                 let rel = e.path().strip_prefix(root).expect("under the crate");
                 rel.to_string_lossy().replace('\\', "/")
             })
             .collect();
         on_disk.sort();
-        let mut listed: Vec<String> = BUILTIN_RULES.iter().map(|(n, _)| n.to_string()).collect();
+        let mut listed: Vec<String> = BUILTIN_RULES
+            .iter()
+            .chain(super::BUILTIN_DATA)
+            .map(|(n, _)| n.to_string())
+            .collect();
         listed.sort();
         assert_eq!(
             listed, on_disk,
-            "list every rules/**/*.toml in BUILTIN_RULES"
+            "list every rules/**/*.toml in BUILTIN_RULES and every rules/**/*.txt in BUILTIN_DATA"
         );
     }
 

@@ -4,8 +4,8 @@ use super::diag::{self, Diagnostic, DiagnosticKind as K, LoadError};
 use super::raw::{RawPack, RawRule, RawStripExample};
 use super::split;
 use super::{
-    Category, MIN_ANCHOR_CHARS, Pack, Removal, Rule, RuleSet, Scope, Source, StripExample, Unit,
-    Where,
+    Case, Category, MIN_ANCHOR_CHARS, Neighbour, Pack, Removal, Rule, RuleSet, Scope, Shape,
+    Source, StripExample, Unit, Where,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -18,7 +18,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 /// Version of the matching semantics; part of the rule-set digest, so that a
 /// change in how rules are applied changes the digest too.
-const SEMANTICS_VERSION: u32 = 1;
+const SEMANTICS_VERSION: u32 = 2;
 
 /// Largest compiled regex, in bytes.
 const REGEX_SIZE_LIMIT: usize = 8 << 20;
@@ -247,12 +247,13 @@ fn compile_with(sources: &[Source], reading: Reading) -> Result<RuleSet, LoadErr
         ctx.diagnostics.sort_by_key(|d| (d.line, d.column));
         diagnostics.append(&mut ctx.diagnostics);
     }
-    if !diagnostics.is_empty() {
-        return Err(LoadError { diagnostics });
-    }
     let Loader {
         packs, mut rules, ..
     } = loader;
+    finish_rules(sources, &packs, &mut rules, &mut diagnostics);
+    if !diagnostics.is_empty() {
+        return Err(LoadError { diagnostics });
+    }
     rules.shrink_to_fit();
     Ok(RuleSet {
         packs,
@@ -261,12 +262,136 @@ fn compile_with(sources: &[Source], reading: Reading) -> Result<RuleSet, LoadErr
     })
 }
 
+/// What needs every file loaded: the packs' settings that apply to their
+/// rules, the dictionaries, and the rules that `after` and `before` name.
+fn finish_rules(
+    sources: &[Source],
+    packs: &[Pack],
+    rules: &mut [Rule],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let ids: std::collections::HashSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+    let mut unknown = Vec::new();
+    for r in rules.iter() {
+        for n in r.after.iter().chain(&r.before) {
+            if let super::Neighbour::Rule(id) = n
+                && !ids.contains(id.as_str())
+            {
+                unknown.push(
+                    location_diagnostic(
+                        K::InvalidValue,
+                        &r.location,
+                        &r.id,
+                        format!("`after`/`before` names `{id}`, which is neither a rule id nor a category"),
+                    )
+                    .help("name a loaded rule's id, or a category such as \"caption\""),
+                );
+            }
+        }
+    }
+    diagnostics.append(&mut unknown);
+    for r in rules.iter_mut() {
+        r.typographic |= packs[r.pack].typographic;
+        if r.dictionary_files.is_empty() {
+            continue;
+        }
+        let pack_file = &packs[r.pack].file;
+        let pack_text = sources
+            .iter()
+            .find(|s| s.name == *pack_file)
+            .map_or("", |s| s.text.as_str());
+        let mut seen = std::collections::HashSet::new();
+        for (name, at) in &r.dictionary_files {
+            let path = std::path::Path::new(pack_file)
+                .parent()
+                .unwrap_or(std::path::Path::new(""))
+                .join(name);
+            let shown = path.display().to_string().replace('\\', "/");
+            let text = if super::builtin::is_builtin(pack_file, pack_text) {
+                super::builtin::data(&shown)
+                    .map(str::to_string)
+                    .ok_or_else(|| "not a built-in data file".to_string())
+            } else {
+                std::fs::read(&path)
+                    .map_err(|e| format!("cannot read: {e}"))
+                    .and_then(|b| {
+                        String::from_utf8(b).map_err(|e| {
+                            format!(
+                                "not UTF-8 (invalid byte at offset {})",
+                                e.utf8_error().valid_up_to()
+                            )
+                        })
+                    })
+            };
+            let text = match text {
+                Ok(t) => t,
+                Err(e) => {
+                    diagnostics.push(
+                        location_diagnostic(K::Io, at, &r.id, format!("dictionary `{shown}`: {e}"))
+                            .help("a dictionary path is relative to the rule file's folder"),
+                    );
+                    continue;
+                }
+            };
+            for (i, line) in text.lines().enumerate() {
+                let entry = line.trim();
+                if entry.is_empty() || entry.starts_with('#') {
+                    continue;
+                }
+                let key = super::dictionary_key(entry);
+                if key.chars().count() < MIN_ANCHOR_CHARS {
+                    let column = line.len() - line.trim_start().len();
+                    diagnostics.push(
+                        Diagnostic::located(
+                            K::ShortAnchor,
+                            &shown,
+                            (i + 1, line[..column].chars().count() + 1, line.to_string()),
+                            Some(&r.id),
+                            format!("dictionary entry `{entry}` is shorter than {MIN_ANCHOR_CHARS} characters"),
+                        )
+                        .help("drop it, or write it as a longer line"),
+                    );
+                    continue;
+                }
+                if seen.insert(key.clone()) {
+                    r.dictionary.push(key);
+                }
+            }
+        }
+        if r.dictionary.is_empty() && !diagnostics.iter().any(|d| d.rule.as_deref() == Some(&r.id))
+        {
+            diagnostics.push(location_diagnostic(
+                K::MissingAnchor,
+                &r.location,
+                &r.id,
+                "the rule's dictionaries hold no entry".to_string(),
+            ));
+        }
+    }
+}
+
+/// A diagnostic at a location already resolved (file, line, column).
+fn location_diagnostic(kind: K, at: &super::Location, rule: &str, message: String) -> Diagnostic {
+    Diagnostic {
+        kind,
+        file: at.file.clone(),
+        line: at.line,
+        column: at.column,
+        rule: Some(rule.to_string()),
+        message,
+        help: None,
+        source_line: None,
+    }
+}
+
 struct PackHead {
     id: (String, usize),
     name: String,
     scope: Scope,
     domains: Vec<String>,
     signatures: Vec<String>,
+    strong_signatures: Vec<String>,
+    typographic: bool,
 }
 
 /// Why a file is parsed again as a whole.
@@ -329,6 +454,8 @@ impl Loader<'_> {
             scope: pack.scope,
             domains: pack.domains,
             signatures: pack.signatures,
+            strong_signatures: pack.strong_signatures,
+            typographic: pack.typographic,
             file: source.name.clone(),
             file_sha256: file_sha256
                 .unwrap_or_else(|| crate::provenance::sha256_hex(source.text.as_bytes())),
@@ -682,6 +809,8 @@ const PACK_KEYS: &[&str] = &[
     "description",
     "domains",
     "signatures",
+    "strong-signatures",
+    "typographic",
 ];
 
 /// Keys a `[[rules]]` entry may have.
@@ -700,6 +829,18 @@ const RULE_KEYS: &[&str] = &[
     "in-first",
     "in-last",
     "whole-lines",
+    "typographic",
+    "exact-space",
+    "dictionary",
+    "max-words",
+    "max-chars",
+    "no-final-punct",
+    "case",
+    "credit",
+    "repeated",
+    "after",
+    "before",
+    "max-run",
     "description",
     "strip",
     "keep",
@@ -812,22 +953,30 @@ fn compile_pack(ctx: &mut Ctx<'_>, raw: RawPack) -> Option<PackHead> {
         }
     }
     let mut signatures = Vec::new();
-    for s in &raw.signatures {
-        match literal(s, "signature", ctx) {
-            Some(sig) if sig.chars().count() < MIN_ANCHOR_CHARS => {
-                ok = false;
-                ctx.push(
-                    K::ShortAnchor,
-                    ctx.pos(s),
-                    None,
-                    format!("signature `{sig}` is shorter than {MIN_ANCHOR_CHARS} characters"),
-                );
+    let mut strong_signatures = Vec::new();
+    for (list, into) in [
+        (&raw.signatures, &mut signatures),
+        (&raw.strong_signatures, &mut strong_signatures),
+    ] {
+        for s in list {
+            match literal(s, "signature", ctx) {
+                Some(sig) if sig.trim().chars().count() < MIN_ANCHOR_CHARS => {
+                    ok = false;
+                    ctx.push(
+                        K::ShortAnchor,
+                        ctx.pos(s),
+                        None,
+                        format!("signature `{sig}` is shorter than {MIN_ANCHOR_CHARS} characters"),
+                    );
+                }
+                Some(sig) => into.push(sig),
+                None => ok = false,
             }
-            Some(sig) => signatures.push(sig),
-            None => ok = false,
         }
     }
-    if scope == Scope::Common && (!domains.is_empty() || !signatures.is_empty()) {
+    if scope == Scope::Common
+        && (!domains.is_empty() || !signatures.is_empty() || !strong_signatures.is_empty())
+    {
         ok = false;
         ctx.push_help(
             K::InvalidValue,
@@ -843,6 +992,8 @@ fn compile_pack(ctx: &mut Ctx<'_>, raw: RawPack) -> Option<PackHead> {
         scope,
         domains,
         signatures,
+        strong_signatures,
+        typographic: raw.typographic,
     })
 }
 
@@ -944,7 +1095,7 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
                 "empty anchor",
                 "an anchor is the literal text that starts a match",
             );
-        } else if s.chars().count() < MIN_ANCHOR_CHARS {
+        } else if (if raw.exact_space { s } else { s.trim() }).chars().count() < MIN_ANCHOR_CHARS {
             ctx.push_help(
                 K::ShortAnchor,
                 at,
@@ -964,13 +1115,54 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
             anchors.push(a.into_inner());
         }
     }
-    if no_anchor {
+    let mut dictionary_files = Vec::new();
+    for d in &raw.dictionary {
+        let at = ctx.pos(d);
+        if d.get_ref().trim().is_empty() {
+            ctx.push(K::EmptyAnchor, at, Some(r), "empty dictionary file name");
+        } else {
+            let location = ctx.location(string_content_start(ctx.text, at));
+            dictionary_files.push((d.get_ref().trim().to_string(), location));
+        }
+    }
+    let neighbours = |ctx: &mut Ctx<'_>, list: &[Spanned<String>]| -> Vec<Neighbour> {
+        let mut out = Vec::new();
+        for n in list {
+            let name = n.get_ref().trim();
+            if name.is_empty() {
+                ctx.push(
+                    K::EmptyAnchor,
+                    ctx.pos(n),
+                    Some(r),
+                    "empty rule id or category",
+                );
+            } else if let Some(c) = Category::parse(name) {
+                out.push(Neighbour::Category(c));
+            } else {
+                out.push(Neighbour::Rule(name.to_string()));
+            }
+        }
+        out
+    };
+    let after = neighbours(ctx, &raw.after);
+    let before_rules = neighbours(ctx, &raw.before);
+    let is_neighbour = !raw.after.is_empty() || !raw.before.is_empty();
+    if is_neighbour && (!no_anchor || !raw.dictionary.is_empty()) {
+        ctx.push_help(
+            K::InvalidValue,
+            id_at,
+            Some(r),
+            "a rule with `after` or `before` has no anchors and no dictionary",
+            "it fires next to other rules' removals; split it into two rules",
+        );
+    }
+    if no_anchor && raw.dictionary.is_empty() && !is_neighbour {
         ctx.push_help(
             K::MissingAnchor,
             id_at,
             Some(r),
             "rule has no anchor",
-            "add `anchor = \"...\"` or `anchors = [...]`",
+            "add `anchor = \"...\"`, `anchors = [...]`, `dictionary = [\"FILE.txt\"]`, or `after = [\"RULE\"]`",
         );
     }
     use RemovalKind as RK;
@@ -1066,6 +1258,36 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
             }
         },
     };
+    if (!raw.dictionary.is_empty() || is_neighbour)
+        && !matches!(
+            removal,
+            Some(Removal::Line) | Some(Removal::Paragraph) | None
+        )
+    {
+        ctx.push_help(
+            K::InvalidValue,
+            raw.remove.as_ref().map_or(id_at, |v| ctx.pos(v)),
+            Some(r),
+            "a dictionary or neighbour rule removes whole units",
+            "set remove = \"line\" or \"paragraph\"",
+        );
+    }
+    let max_words = positive(ctx, &raw.max_words, r, "max-words");
+    let max_chars = positive(ctx, &raw.max_chars, r, "max-chars");
+    let max_run = positive(ctx, &raw.max_run, r, "max-run");
+    let case = match &raw.case {
+        None => Ok(None),
+        Some(_) => enum_value(
+            ctx,
+            &raw.case,
+            r,
+            "case",
+            &[("title", Case::Title), ("upper", Case::Upper)],
+            Case::Title,
+        )
+        .map(Some)
+        .ok_or(()),
+    };
     let max_len = positive(ctx, &raw.max_len, r, "max-len");
     let in_first = positive(ctx, &raw.in_first, r, "in-first");
     let in_last = positive(ctx, &raw.in_last, r, "in-last");
@@ -1111,6 +1333,21 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
         in_first: in_first.ok()?,
         in_last: in_last.ok()?,
         whole_lines: raw.whole_lines.unwrap_or(true),
+        typographic: raw.typographic.unwrap_or(false),
+        exact_space: raw.exact_space,
+        dictionary: Vec::new(),
+        dictionary_files,
+        shape: Shape {
+            max_words: max_words.ok()?,
+            max_chars: max_chars.ok()?,
+            no_final_punct: raw.no_final_punct,
+            case: case.ok()?,
+            credit: raw.credit,
+            repeated: raw.repeated,
+        },
+        after,
+        before: before_rules,
+        max_run: max_run.ok()?.unwrap_or(1),
         description: raw.description,
         strip,
         keep: raw.keep,
@@ -1187,7 +1424,17 @@ fn pack_key(p: &Pack) -> PackKey<'_> {
         id: &p.id,
         scope: p.scope.as_str(),
         signatures: &p.signatures,
+        strong_signatures: &p.strong_signatures,
     }
+}
+
+fn neighbour_names(list: &[Neighbour]) -> Vec<&str> {
+    list.iter()
+        .map(|n| match n {
+            Neighbour::Rule(id) => id.as_str(),
+            Neighbour::Category(c) => c.as_str(),
+        })
+        .collect()
 }
 
 fn rule_key(r: &Rule) -> RuleKey<'_> {
@@ -1209,6 +1456,18 @@ fn rule_key(r: &Rule) -> RuleKey<'_> {
         unit: r.unit.as_str(),
         where_: r.where_.as_str(),
         whole_lines: r.whole_lines,
+        typographic: r.typographic,
+        exact_space: r.exact_space,
+        dictionary: &r.dictionary,
+        max_words: r.shape.max_words,
+        max_chars: r.shape.max_chars,
+        no_final_punct: r.shape.no_final_punct,
+        case: r.shape.case.map(Case::as_str),
+        credit: r.shape.credit,
+        repeated: r.shape.repeated,
+        after: neighbour_names(&r.after),
+        before: neighbour_names(&r.before),
+        max_run: r.max_run,
     }
 }
 
@@ -1226,21 +1485,34 @@ struct PackKey<'a> {
     id: &'a str,
     scope: &'static str,
     signatures: &'a [String],
+    strong_signatures: &'a [String],
 }
 
 #[derive(Serialize)]
 struct RuleKey<'a> {
+    after: Vec<&'a str>,
     anchors: &'a [String],
+    before: Vec<&'a str>,
+    case: Option<&'static str>,
     case_insensitive: bool,
     category: &'static str,
+    credit: bool,
+    dictionary: &'a [String],
     end: Option<&'a str>,
+    exact_space: bool,
     id: &'a str,
     in_first: Option<usize>,
     in_last: Option<usize>,
+    max_chars: Option<usize>,
     max_len: Option<usize>,
+    max_run: usize,
+    max_words: Option<usize>,
+    no_final_punct: bool,
     pack: usize,
     regex: Option<&'a str>,
     remove: &'static str,
+    repeated: bool,
+    typographic: bool,
     unit: &'static str,
     #[serde(rename = "where")]
     where_: &'static str,
@@ -1295,6 +1567,7 @@ mod tests {
                     "scope": p.scope.as_str(),
                     "domains": p.domains,
                     "signatures": p.signatures,
+                    "strong_signatures": p.strong_signatures,
                 })
             })
             .collect();
@@ -1320,6 +1593,18 @@ mod tests {
                     "in_first": r.in_first,
                     "in_last": r.in_last,
                     "whole_lines": r.whole_lines,
+                    "typographic": r.typographic,
+                    "exact_space": r.exact_space,
+                    "dictionary": r.dictionary,
+                    "max_words": r.shape.max_words,
+                    "max_chars": r.shape.max_chars,
+                    "no_final_punct": r.shape.no_final_punct,
+                    "case": r.shape.case.map(Case::as_str),
+                    "credit": r.shape.credit,
+                    "repeated": r.shape.repeated,
+                    "after": neighbour_names(&r.after),
+                    "before": neighbour_names(&r.before),
+                    "max_run": r.max_run,
                 })
             })
             .collect();

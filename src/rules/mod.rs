@@ -57,8 +57,13 @@ pub struct Pack {
     pub scope: Scope,
     /// Web domains (publisher packs).
     pub domains: Vec<String>,
-    /// Content signatures (publisher packs).
+    /// Content signatures (publisher packs). Two distinct ones found in a
+    /// text decide its publisher.
     pub signatures: Vec<String>,
+    /// Signatures that decide the publisher on their own.
+    pub strong_signatures: Vec<String>,
+    /// Every rule of the pack matches typographic variants.
+    pub typographic: bool,
     /// Where the pack was loaded from.
     pub file: String,
     /// SHA-256 of the file's bytes, lowercase hex.
@@ -231,6 +236,29 @@ pub struct Rule {
     pub in_last: Option<usize>,
     /// Block and to-end removals widen to whole lines.
     pub whole_lines: bool,
+    /// Anchors also match typographic variants (`’` for `'`, `–` for `-`,
+    /// `…` for `...`); without it they match them only as written.
+    pub typographic: bool,
+    /// Anchors match white space exactly as written, leading and trailing
+    /// white space included; without it a space matches any run of white
+    /// space and the anchor's ends are trimmed.
+    pub exact_space: bool,
+    /// Whole lines (or paragraphs) this rule removes, folded
+    /// ([`dictionary_key`]); loaded from the `dictionary` files.
+    pub dictionary: Vec<String>,
+    /// The `dictionary` files as the rule names them, with where it names
+    /// them.
+    pub dictionary_files: Vec<(String, Location)>,
+    /// Conditions on the shape of the unit.
+    pub shape: Shape,
+    /// The rule fires on the units right after a unit that one of these
+    /// removed.
+    pub after: Vec<Neighbour>,
+    /// The rule fires on the units right before a unit that one of these
+    /// removed.
+    pub before: Vec<Neighbour>,
+    /// For `after` and `before`: how many units in a row it may take.
+    pub max_run: usize,
     /// Reviewer notes.
     pub description: Option<String>,
     /// Texts the rule must strip.
@@ -241,6 +269,66 @@ pub struct Rule {
     pub location: Location,
     /// Where each anchor is in the file, in the order of `anchors`.
     pub anchor_locations: Vec<Location>,
+}
+
+/// A removal that a neighbour rule (`after`, `before`) follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Neighbour {
+    /// A removal by the rule with this id.
+    Rule(String),
+    /// A removal by any rule of this category.
+    Category(Category),
+}
+
+/// Letter case a unit must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    /// Every word of four letters or more starts with a capital letter.
+    Title,
+    /// There are letters, and none is lowercase.
+    Upper,
+}
+
+impl Case {
+    /// The name used in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Case::Title => "title",
+            Case::Upper => "upper",
+        }
+    }
+}
+
+/// Conditions on the shape of a candidate's unit (its line or paragraph,
+/// trimmed). Each one that is set must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// At most this many words (runs of non-space characters).
+    pub max_words: Option<usize>,
+    /// At most this many characters.
+    pub max_chars: Option<usize>,
+    /// The unit does not end like a sentence (`.`, `!`, `?`, `…`, `。`, `؟`,
+    /// before any closing quotes or brackets).
+    pub no_final_punct: bool,
+    /// Title case or all capitals.
+    pub case: Option<Case>,
+    /// The unit looks like a picture or agency credit.
+    pub credit: bool,
+    /// The same unit (folded) occurs more than once in the document.
+    pub repeated: bool,
+}
+
+impl Shape {
+    /// Whether no condition is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Shape::default()
+    }
+}
+
+/// The form a dictionary entry or a line is compared in: white space and
+/// typography folded (see the engine's matching view), trimmed, lowercase.
+pub fn dictionary_key(text: &str) -> String {
+    crate::engine::fold(text.trim()).trim().to_lowercase()
 }
 
 /// A position in a rule file (1-based line and column, in characters).

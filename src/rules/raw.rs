@@ -26,6 +26,12 @@ pub struct RawPack {
     /// Literal strings whose presence identifies the publisher.
     #[serde(default)]
     pub signatures: Vec<Spanned<String>>,
+    /// Signatures that identify the publisher on their own.
+    #[serde(default)]
+    pub strong_signatures: Vec<Spanned<String>>,
+    /// Every rule of the pack matches typographic variants.
+    #[serde(default)]
+    pub typographic: bool,
 }
 
 /// A strip example: either the text alone (all of it must go), or the text and
@@ -89,6 +95,42 @@ pub struct RawRule {
     /// For block and to-end: widen to whole lines (default true).
     #[serde(default)]
     pub whole_lines: Option<bool>,
+    /// Anchors also match typographic variants (default: the pack's).
+    #[serde(default)]
+    pub typographic: Option<bool>,
+    /// Anchors match white space exactly as written.
+    #[serde(default)]
+    pub exact_space: bool,
+    /// Text files of whole lines the rule removes, beside the rule file.
+    #[serde(default)]
+    pub dictionary: Vec<Spanned<String>>,
+    /// At most this many words in the unit.
+    #[serde(default)]
+    pub max_words: Option<Spanned<i64>>,
+    /// At most this many characters in the unit.
+    #[serde(default)]
+    pub max_chars: Option<Spanned<i64>>,
+    /// The unit does not end like a sentence.
+    #[serde(default)]
+    pub no_final_punct: bool,
+    /// The unit's letter case: `title` or `upper`.
+    #[serde(default)]
+    pub case: Option<Spanned<String>>,
+    /// The unit looks like a picture or agency credit.
+    #[serde(default)]
+    pub credit: bool,
+    /// The unit occurs more than once in the document.
+    #[serde(default)]
+    pub repeated: bool,
+    /// Rule ids or categories whose removals this rule follows.
+    #[serde(default)]
+    pub after: Vec<Spanned<String>>,
+    /// Rule ids or categories whose removals this rule precedes.
+    #[serde(default)]
+    pub before: Vec<Spanned<String>>,
+    /// For `after` / `before`: the most units in a row (default 1).
+    #[serde(default)]
+    pub max_run: Option<Spanned<i64>>,
     /// Free text for reviewers.
     #[serde(default)]
     pub description: Option<String>,

@@ -1,0 +1,222 @@
+//! The matching view of a text: what the anchor automaton walks.
+//!
+//! Extracted text prints the same boilerplate with different white space
+//! (`Image caption,` then a line break, or a no-break space inside `Dear
+//! readers`) and different typography (`’` for `'`, `…` for `...`). The view
+//! folds both away, so one anchor matches every variant:
+//! - every run of white space (ASCII space, tab, line breaks, form feed, the
+//!   no-break space and the other Unicode spaces) becomes one space;
+//! - the typographic apostrophes and single quotes (`’ ‘ ‚ ‛ ʼ ′`) become
+//!   `'`, the double quotes (`“ ” „ ‟ ″`) become `"`, the dashes and the
+//!   minus sign (`‐ ‑ ‒ – — ― −`) become `-`, and `…` becomes `...`.
+//!
+//! Anchors go through the same folding, so a match in the view is a match of
+//! the anchor modulo white space and typography. [`View::original`] maps a
+//! view offset back to the text, and provenance stays byte-exact on the text
+//! itself: the view is only ever read by the automaton.
+
+/// The folded form of a text, with the map back to the text's offsets.
+#[derive(Debug, Default)]
+pub struct View {
+    /// The folded bytes (valid UTF-8: only ASCII replaces anything).
+    pub bytes: Vec<u8>,
+    /// `(view offset, text offset)` at the end of every folded element whose
+    /// length changed; between two marks offsets advance together.
+    marks: Vec<(usize, usize)>,
+}
+
+/// What a character folds to.
+enum Fold {
+    /// Kept as it is.
+    Keep,
+    /// White space: part of a run that becomes one space.
+    Space,
+    /// Replaced by these ASCII bytes.
+    Ascii(&'static [u8]),
+}
+
+fn fold_char(c: char) -> Fold {
+    match c {
+        ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c' => Fold::Space,
+        '\u{85}'
+        | '\u{a0}'
+        | '\u{1680}'
+        | '\u{2000}'..='\u{200a}'
+        | '\u{2028}'
+        | '\u{2029}'
+        | '\u{202f}'
+        | '\u{205f}'
+        | '\u{3000}' => Fold::Space,
+        '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}' | '\u{2bc}' | '\u{2032}' => {
+            Fold::Ascii(b"'")
+        }
+        '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{201f}' | '\u{2033}' => Fold::Ascii(b"\""),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => Fold::Ascii(b"-"),
+        '\u{2026}' => Fold::Ascii(b"..."),
+        _ => Fold::Keep,
+    }
+}
+
+/// Whether `c` is white space to the view.
+pub fn is_space(c: char) -> bool {
+    matches!(fold_char(c), Fold::Space)
+}
+
+/// Whether `c` has a typographic variant that the view folds.
+pub fn is_typographic(c: char) -> bool {
+    matches!(fold_char(c), Fold::Ascii(_))
+}
+
+impl View {
+    /// Builds the view of `text` into this (reused) buffer.
+    pub fn fill(&mut self, text: &str) {
+        self.bytes.clear();
+        self.marks.clear();
+        self.bytes.reserve(text.len());
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b < 0x80 && !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+                // The common case: a run of plain ASCII, copied at once.
+                let run = bytes[i..]
+                    .iter()
+                    .position(|&b| {
+                        b >= 0x80 || matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+                    })
+                    .unwrap_or(bytes.len() - i);
+                self.bytes.extend_from_slice(&bytes[i..i + run]);
+                i += run;
+                continue;
+            }
+            let c = text[i..].chars().next().expect("a char starts here");
+            match fold_char(c) {
+                Fold::Keep => {
+                    self.bytes.extend_from_slice(&bytes[i..i + c.len_utf8()]);
+                    i += c.len_utf8();
+                }
+                Fold::Ascii(to) => {
+                    self.bytes.extend_from_slice(to);
+                    i += c.len_utf8();
+                    if to.len() != c.len_utf8() {
+                        self.marks.push((self.bytes.len(), i));
+                    }
+                }
+                Fold::Space => {
+                    let start = i;
+                    i += c.len_utf8();
+                    while i < bytes.len() {
+                        let Some(next) = text[i..].chars().next() else {
+                            break;
+                        };
+                        if !is_space(next) {
+                            break;
+                        }
+                        i += next.len_utf8();
+                    }
+                    self.bytes.push(b' ');
+                    if i - start != 1 {
+                        self.marks.push((self.bytes.len(), i));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The view of `text`, built anew.
+    pub fn of(text: &str) -> View {
+        let mut view = View::default();
+        view.fill(text);
+        view
+    }
+
+    /// The view as a string.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes).expect("the view is UTF-8")
+    }
+
+    /// The text offset of view offset `at`.
+    pub fn original(&self, at: usize) -> usize {
+        let i = self.marks.partition_point(|&(v, _)| v <= at);
+        match i.checked_sub(1) {
+            None => at,
+            Some(i) => {
+                let (v, o) = self.marks[i];
+                o + (at - v)
+            }
+        }
+    }
+}
+
+/// `text` folded, as a string (for anchors and dictionary entries).
+pub fn fold(text: &str) -> String {
+    let view = View::of(text);
+    String::from_utf8(view.bytes).expect("the view is UTF-8")
+}
+
+/// `text` with only its white space folded (runs to one space), typography
+/// kept: what a rule that does not ask for typographic folding compares.
+pub fn fold_space(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_space = false;
+    for c in text.chars() {
+        if is_space(c) {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+        } else {
+            out.push(c);
+            in_space = false;
+        }
+    }
+    out
+}
+
+/// Whether `a` and `b` are the same once white space runs are folded (and
+/// ASCII case, when `ignore_case`).
+pub fn same_modulo_space(a: &str, b: &str, ignore_case: bool) -> bool {
+    let (a, b) = (fold_space(a), fold_space(b));
+    if ignore_case {
+        a.eq_ignore_ascii_case(&b)
+    } else {
+        a == b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn white_space_runs_fold_to_one_space_and_map_back() {
+        let text = "Image caption,\n\nA man\u{a0}walks.";
+        let view = View::of(text);
+        assert_eq!(view.as_str(), "Image caption, A man walks.");
+        // "A" is at view 15 and text 16; "walks" at view 21 and text 23.
+        assert_eq!(view.original(15), 16);
+        assert_eq!(view.original(21), 23);
+        assert_eq!(view.original(view.bytes.len()), text.len());
+        assert_eq!(view.original(0), 0);
+    }
+
+    #[test]
+    fn typography_folds_to_ascii() {
+        let text = "Don’t miss “this” – now…";
+        let view = View::of(text);
+        assert_eq!(view.as_str(), "Don't miss \"this\" - now...");
+        let m = view.as_str().find("now...").unwrap();
+        assert_eq!(
+            &text[view.original(m)..view.original(view.bytes.len())],
+            "now…"
+        );
+    }
+
+    #[test]
+    fn folding_an_anchor_and_comparing_modulo_space() {
+        assert_eq!(fold("  Remind me\tlater.  "), " Remind me later. ");
+        assert!(same_modulo_space("Dear\n readers", "Dear readers", false));
+        assert!(!same_modulo_space("Don’t", "Don't", false));
+        assert!(same_modulo_space("READ  more", "read more", true));
+    }
+}
