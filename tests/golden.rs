@@ -285,7 +285,11 @@ fn publishers_resolve_by_explicit_value_then_domain_then_signature() {
     let by_sig = s.strip(&Document::new("d", &text));
     assert_eq!(
         serde_json::to_value(&by_sig.record.publisher).unwrap(),
-        serde_json::json!({"id": "moscow-times", "resolved_by": "signature"})
+        serde_json::json!({
+            "id": "moscow-times",
+            "resolved_by": "signature",
+            "evidence": ["signature \"A Message from The Moscow Times:\""],
+        })
     );
     let by_domain = s.strip(&Document::new("d", &text).url("https://www.bbc.co.uk/news/x"));
     assert_eq!(by_domain.record.publisher.id.as_deref(), Some("bbc"));
