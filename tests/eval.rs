@@ -512,3 +512,32 @@ fn figures_equal_the_reference_scorers() {
         "{text}"
     );
 }
+
+#[test]
+fn a_document_read_twice_is_scored_once_from_its_last_copy() {
+    let fx = Fixture::new(&gold());
+    // A second copy of u3 in which the newsletter line is not on its own, so
+    // the rule leaves it: the last copy is the one scored.
+    let again = serde_json::json!({"id": "u3", "url": "",
+        "text": "Plain story.\n\nSign up for the newsletter today\n"});
+    let docs = fx.root.join("docs.jsonl");
+    let mut text = std::fs::read_to_string(&docs).unwrap();
+    text.push_str(&format!("{again}\n"));
+    std::fs::write(&docs, text).unwrap();
+    let (run, json) = fx.eval_json(&["--min-keep", "0"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("note: document u3 was read more than once; the last one read is scored\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("recall 0.571 (4/7), keep 0.750 (3/4); 3 documents scored (5 read)"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(json["duplicates"], serde_json::json!(["u3"]));
+    assert_eq!(json["publishers"]["unknown"]["documents"], 1);
+}

@@ -242,6 +242,12 @@ pub fn terminal(r: &EvalReport, show: usize) -> String {
             );
         }
     }
+    for d in &r.duplicates {
+        let _ = writeln!(
+            s,
+            "note: document {d} was read more than once; the last one read is scored"
+        );
+    }
     let _ = writeln!(s, "{}", summary_line(r));
     for f in &r.gate_failures {
         let _ = writeln!(s, "FAILED: {f}");
