@@ -209,6 +209,13 @@ fn every_miss_is_listed_with_its_document_and_string() {
     assert!(!quiet.stdout.contains("miss n2:"), "{}", quiet.stdout);
     assert!(quiet.stdout.contains("(1 more misses;"), "{}", quiet.stdout);
     assert_eq!(json["misses"].as_array().unwrap().len(), 2);
+    let none = fx.eval(&["--show", "0"]);
+    assert!(!none.stdout.contains("miss "), "{}", none.stdout);
+    assert!(
+        none.stdout.contains("(2 misses not shown;"),
+        "{}",
+        none.stdout
+    );
 }
 
 #[test]

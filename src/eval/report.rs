@@ -213,10 +213,13 @@ pub fn terminal(r: &EvalReport, show: usize) -> String {
         );
     }
     if r.misses.len() > show {
+        let (n, what) = match show {
+            0 => (r.misses.len(), "misses not shown"),
+            _ => (r.misses.len() - show, "more misses"),
+        };
         let _ = writeln!(
             s,
-            "({} more misses; --show N lists more, the reports list them all)",
-            r.misses.len() - show
+            "({n} {what}; --show N lists them, the reports list them all)"
         );
     }
     for f in &r.false_removals {
