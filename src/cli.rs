@@ -56,6 +56,9 @@ enum Command {
     Check(CheckArgs),
     /// List the loaded rules.
     Rules(RulesArgs),
+    /// Strip a corpus in memory and score it against substring annotations:
+    /// boilerplate recall, keep rate, misses and false removals.
+    Eval(EvalArgs),
     /// Find boilerplate that recurs across documents of a publisher and that
     /// no loaded rule removes yet; draft rules for it (nothing is applied).
     Suggest(SuggestArgs),
@@ -399,6 +402,7 @@ where
         Command::Lint(args) => lint(args, out, err),
         Command::Check(args) => check(args, out, err),
         Command::Rules(args) => list_rules(args, out, err),
+        Command::Eval(args) => eval(args, out, err),
         Command::Suggest(args) => suggest(args, out, err),
         Command::Generate(GenerateCommand::Rules(args)) => generate_rules(args, err),
         Command::Generate(GenerateCommand::Corpus(args)) => generate_corpus(args, err),
@@ -964,6 +968,105 @@ fn check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         report.drift.len()
     )?;
     Ok(if passed { EXIT_OK } else { EXIT_FAILED })
+}
+
+#[derive(Args, Debug)]
+struct EvalArgs {
+    /// Annotations: `{ID: {"url", "boilerplate": [...], "keep": [...], "publisher"?, "lang"?}}`.
+    #[arg(long, value_name = "GOLD.json")]
+    annotations: PathBuf,
+    /// The corpus to strip (files or folders); ids are the rows' `id` or the
+    /// text files' paths relative to the folder given.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    rules: RuleArgs,
+    #[command(flatten)]
+    input: InputArgs,
+    /// Fail (exit 1) when the overall boilerplate recall is below R.
+    #[arg(long, value_name = "R")]
+    min_recall: Option<f64>,
+    /// Fail (exit 1) when the overall keep rate is below K.
+    #[arg(long, value_name = "K", default_value_t = 1.0)]
+    min_keep: f64,
+    /// Write a report: `.md` for Markdown, `.json` for data (repeatable).
+    #[arg(long, value_name = "FILE")]
+    report: Vec<PathBuf>,
+    /// Misses to print (the reports list them all).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    show: usize,
+}
+
+fn eval(args: EvalArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<i32> {
+    for (name, v) in [
+        ("--min-recall", args.min_recall),
+        ("--min-keep", Some(args.min_keep)),
+    ] {
+        if let Some(v) = v.filter(|v| !(0.0..=1.0).contains(v)) {
+            writeln!(err, "chaff: {name} is a share between 0 and 1, not {v}")?;
+            return Ok(EXIT_USAGE);
+        }
+    }
+    if let Some(r) = args
+        .report
+        .iter()
+        .find(|r| !matches!(r.extension().and_then(|e| e.to_str()), Some("md" | "json")))
+    {
+        writeln!(
+            err,
+            "chaff: --report {}: the name must end in .md or .json",
+            r.display()
+        )?;
+        return Ok(EXIT_USAGE);
+    }
+    let annotations = match crate::eval::load_annotations(&args.annotations) {
+        Ok(a) => a,
+        Err(e) => {
+            writeln!(err, "chaff: {e}")?;
+            return Ok(EXIT_USAGE);
+        }
+    };
+    let set = match load_rules(&args.rules, err) {
+        Ok(set) => set,
+        Err(code) => return Ok(code),
+    };
+    let stripper = Stripper::new(set)?;
+    let gates = crate::eval::Gates {
+        min_recall: args.min_recall,
+        min_keep: args.min_keep,
+    };
+    let file = args.annotations.display().to_string();
+    let options = args.input.options(PathBuf::new());
+    let report = crate::eval::eval(
+        &stripper,
+        &args.paths,
+        &options,
+        &annotations,
+        &file,
+        &gates,
+    );
+    for r in &args.report {
+        let text = if r.extension().is_some_and(|e| e == "md") {
+            crate::eval::report::markdown(&report)
+        } else {
+            crate::eval::report::json(&report)
+        };
+        batch::write_atomic(r, text.as_bytes())?;
+    }
+    for f in &report.failures {
+        writeln!(err, "chaff: {f}")?;
+    }
+    for e in &report.errors {
+        writeln!(err, "chaff: {file}: {}: {}", e.id, e.message)?;
+    }
+    out.write_all(crate::eval::report::terminal(&report, args.show).as_bytes())?;
+    Ok(if !report.errors.is_empty() {
+        EXIT_USAGE
+    } else if !report.passed() || !report.failures.is_empty() {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    })
 }
 
 #[derive(Args, Debug)]

@@ -26,6 +26,7 @@ pub mod cli;
 pub mod compress;
 pub mod corpus;
 pub mod engine;
+pub mod eval;
 pub mod generate;
 pub mod jsonl;
 pub mod lint;
