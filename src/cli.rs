@@ -715,7 +715,17 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         }
         summary
     } else {
-        batch::strip(&stripper, &args.paths, &options, &reporter)?
+        match batch::strip(&stripper, &args.paths, &options, &reporter) {
+            Ok(summary) => summary,
+            Err(e) => {
+                if let Some(refused) = batch::Refused::of(&e) {
+                    let err = reporter.err.into_inner();
+                    writeln!(err, "chaff: {refused}")?;
+                    return Ok(EXIT_USAGE);
+                }
+                return Err(e.into());
+            }
+        }
     };
     if let Some(p) = &reporter.progress {
         p.finish();
@@ -839,7 +849,8 @@ fn restore(
         Ok(r) => r,
         Err(e) => {
             writeln!(err, "chaff: {e}")?;
-            return Ok(EXIT_FAILED);
+            let usage = batch::Refused::of(&e).is_some();
+            return Ok(if usage { EXIT_USAGE } else { EXIT_FAILED });
         }
     };
     for f in &report.failures {

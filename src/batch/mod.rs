@@ -9,11 +9,13 @@
 //! The library never prints: problems and progress go to an [`Observer`].
 
 mod docs;
+pub mod guard;
 pub mod manifest;
 mod output;
 pub mod restore;
 pub mod walk;
 
+pub use guard::Refused;
 pub use manifest::Manifest;
 pub use output::{AtomicFile, write_atomic};
 pub use walk::{Input, Kind, WalkOptions};
@@ -129,7 +131,7 @@ impl Options {
             .join(format!("_manifest{}.json", self.rank_suffix()))
     }
 
-    fn journal_path(&self) -> PathBuf {
+    pub(crate) fn journal_path(&self) -> PathBuf {
         self.out
             .join(".chaff")
             .join(format!("journal{}.jsonl", self.rank_suffix()))
@@ -264,13 +266,15 @@ pub fn strip(
 ) -> io::Result<Summary> {
     let started = Instant::now();
     let mut summary = Summary::default();
-    let inputs = walk::discover(
+    let inputs = walk::find(
         paths,
         &options.walk,
         Some(&options.out),
         &mut summary.failures,
     )
     .map_err(io::Error::other)?;
+    guard::check_strip(paths, &inputs, options).map_err(Refused::into_io)?;
+    let inputs = walk::dedupe(inputs, &mut summary.failures);
     for f in &summary.failures {
         observer.failure(f);
     }
