@@ -2116,3 +2116,59 @@ fn hashes_are_blake3_unless_sha256_is_asked_for_and_verify_reads_both() {
         assert_eq!(verify.code, 0, "{}", verify.stderr);
     }
 }
+
+// --- dotted field names -----------------------------------------------------------
+
+#[test]
+fn a_dotted_text_field_is_read_and_written_inside_its_object_and_restores() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    let body = "A file photo shows both presidents. (AFP)\n\nThe talks lasted an hour.\n";
+    let rows = [
+        format!(
+            "{{\"id\":\"a\", \"metadata\": {{\"body\":{}, \"url\":\"https://x.test/a\"}}, \"n\":1}}\n",
+            json_string(body)
+        ),
+        // The body last in its object, and escaped non-ASCII text.
+        format!(
+            "{{\"id\":\"b\",\"metadata\":{{\"lang\":\"fr\",\"body\":{}}}}}\n",
+            ascii_json(&format!("Caf\u{e9}. {body}"))
+        ),
+    ];
+    write(&input.join("s.jsonl"), rows.concat());
+    let out = tmp.path().join("out");
+    strip(
+        &input,
+        &out,
+        &["--quiet", "--text-field", "metadata.body"],
+        0,
+    );
+
+    let written = fs::read_to_string(out.join("s.jsonl")).unwrap();
+    for (line, original) in written.lines().zip(&rows) {
+        let row = parse_json(line.as_bytes());
+        let before = parse_json(original.as_bytes());
+        assert!(
+            row.get("metadata.body").is_none(),
+            "no new top-level key: {line}"
+        );
+        let clean = row["metadata"]["body"].as_str().unwrap();
+        assert!(
+            !clean.contains("(AFP)"),
+            "stripped inside the object: {line}"
+        );
+        assert!(clean.ends_with("The talks lasted an hour.\n"), "{line}");
+        assert_eq!(row["metadata"]["chaff"]["edits"], 1, "{line}");
+        for key in ["id", "n"] {
+            assert_eq!(row.get(key), before.get(key), "{key} kept: {line}");
+        }
+    }
+    assert_eq!(records(&out).len(), 2);
+
+    let verify = chaff(&[&"verify", &out]);
+    assert_eq!(verify.code, 0, "{verify:?}");
+    let restored = tmp.path().join("restored");
+    let restore = chaff(&[&"restore", &out, &"--to", &restored]);
+    assert_eq!(restore.code, 0, "{restore:?}");
+    assert_rebuilt(&input, &["s.jsonl".to_string()], &restored);
+}
