@@ -686,6 +686,20 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         let stdin = io::stdin();
         let mut reader = io::BufReader::with_capacity(1 << 20, stdin.lock());
         let mut writer = io::BufWriter::with_capacity(1 << 20, &mut *out);
+        // Another run writing this folder's provenance would be lost.
+        let _lock = match (&args.out, options.provenance) {
+            (Some(dir), ProvenanceMode::Jsonl) => match batch::Lock::take(dir, "strip -") {
+                Ok(lock) => Some(lock),
+                Err(e) => {
+                    if let Some(refused) = batch::Refused::of(&e) {
+                        writeln!(reporter.err.into_inner(), "chaff: {refused}")?;
+                        return Ok(EXIT_USAGE);
+                    }
+                    return Err(e.into());
+                }
+            },
+            _ => None,
+        };
         let mut provenance = match (&args.out, options.provenance) {
             (Some(dir), ProvenanceMode::Jsonl) => {
                 std::fs::create_dir_all(dir)?;

@@ -2172,3 +2172,79 @@ fn a_dotted_text_field_is_read_and_written_inside_its_object_and_restores() {
     assert_eq!(restore.code, 0, "{restore:?}");
     assert_rebuilt(&input, &["s.jsonl".to_string()], &restored);
 }
+
+// --- one run per folder -----------------------------------------------------------
+
+/// Holds `dir/.chaff/lock` as another run would, saying who holds it.
+fn hold_lock(dir: &Path) -> fs::File {
+    fs::create_dir_all(dir.join(".chaff")).unwrap();
+    let mut file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(dir.join(".chaff/lock"))
+        .unwrap();
+    file.try_lock().expect("the lock is free");
+    writeln!(
+        file,
+        "strip: pid 4242, host elsewhere, started 2026-01-01T00:00:00Z"
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn a_second_run_into_a_folder_in_use_is_refused_naming_the_holder() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("a.txt"), "Body.\n");
+    write(
+        &input.join("b.jsonl"),
+        "{\"id\":\"b\",\"text\":\"Row.\\n\"}\n",
+    );
+    let out = tmp.path().join("out");
+    strip(&input, &out, &["--quiet", "--no-builtin"], 0);
+    let before = snapshot(&out);
+
+    let held = hold_lock(&out);
+    for extra in [&[][..], &["--resume"][..]] {
+        let mut args = vec!["--no-builtin"];
+        args.extend(extra);
+        let run = strip(&input, &out, &args, 2);
+        assert!(
+            run.stderr.contains("in use by another chaff run")
+                && run.stderr.contains("pid 4242, host elsewhere"),
+            "{run:?}"
+        );
+        assert!(run.stderr.contains(&*out.to_string_lossy()), "{run:?}");
+    }
+    // From stdin with --out: the provenance would be lost as well.
+    let stdin_run = Command::new(BIN)
+        .args(["strip", "-", "--no-builtin", "--out"])
+        .arg(&out)
+        .stdin(fs::File::open(input.join("b.jsonl")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(stdin_run.status.code(), Some(2), "{stdin_run:?}");
+    let mut now = snapshot(&out);
+    now.remove(".chaff/lock");
+    assert_eq!(now, before, "nothing written while the folder is in use");
+
+    // A restore into a folder in use is refused too.
+    let restored = tmp.path().join("restored");
+    let held_restore = hold_lock(&restored);
+    let run = chaff(&[&"restore", &out, &"--to", &restored]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("pid 4242"), "{run:?}");
+    drop(held_restore);
+    fs::remove_file(restored.join(".chaff/lock")).unwrap();
+
+    // Once it is free, runs go ahead and leave no lock behind.
+    drop(held);
+    strip(&input, &out, &["--quiet", "--no-builtin"], 0);
+    assert!(!out.join(".chaff/lock").exists());
+    assert_eq!(chaff(&[&"verify", &out]).code, 0);
+    assert_eq!(chaff(&[&"restore", &out, &"--to", &restored]).code, 0);
+    assert_eq!(tree(&restored), ["a.txt", "b.jsonl"]);
+}

@@ -105,7 +105,11 @@ pub(super) fn attributes_rel(name: &str, input: &Input) -> String {
 
 /// The files a run writes into the output folder whatever its inputs.
 pub(super) fn run_files(options: &Options) -> Vec<PathBuf> {
-    let mut files = vec![options.manifest_path(), options.journal_path()];
+    let mut files = vec![
+        options.manifest_path(),
+        options.journal_path(),
+        options.out.join(".chaff").join(super::lock::LOCK_NAME),
+    ];
     if options.provenance == ProvenanceMode::Jsonl {
         files.push(options.provenance_path());
     }

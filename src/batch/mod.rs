@@ -10,12 +10,14 @@
 
 mod docs;
 pub mod guard;
+pub mod lock;
 pub mod manifest;
 mod output;
 pub mod restore;
 pub mod walk;
 
 pub use guard::Refused;
+pub use lock::Lock;
 pub use manifest::Manifest;
 pub use output::{AtomicFile, write_atomic};
 pub use walk::{Input, Kind, WalkOptions};
@@ -275,6 +277,9 @@ pub fn strip(
     .map_err(io::Error::other)?;
     guard::check_strip(paths, &inputs, options).map_err(Refused::into_io)?;
     let inputs = walk::dedupe(inputs, &mut summary.failures);
+    // Held until the manifest is written: two runs into one folder would
+    // interleave their journals and outputs.
+    let _lock = Lock::take(&options.out, "strip")?;
     for f in &summary.failures {
         observer.failure(f);
     }

@@ -2,6 +2,7 @@
 //! provenance and manifest), byte for byte, or checking that it would be.
 
 use super::guard::{self, Refused};
+use super::lock::Lock;
 use super::manifest::{FileSummary, Manifest};
 use super::output::{CompressedAtomic, write_atomic};
 use super::walk::Kind;
@@ -76,6 +77,7 @@ pub fn restore(out: &Path, to: Option<&Path>) -> io::Result<RestoreReport> {
             .flat_map(|(_, m)| m.files.iter().map(|f| f.file.as_str()));
         guard::check_restore(out, to, files).map_err(Refused::into_io)?;
     }
+    let _lock = to.map(|to| Lock::take(to, "restore")).transpose()?;
     for (manifest_path, manifest) in read {
         let suffix = manifest_path
             .file_name()
