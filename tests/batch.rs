@@ -2248,3 +2248,67 @@ fn a_second_run_into_a_folder_in_use_is_refused_naming_the_holder() {
     assert_eq!(chaff(&[&"restore", &out, &"--to", &restored]).code, 0);
     assert_eq!(tree(&restored), ["a.txt", "b.jsonl"]);
 }
+
+// --- output paths that collide ----------------------------------------------------
+
+#[test]
+fn inputs_whose_sidecar_or_attribute_paths_collide_are_failed_naming_both() {
+    let tmp = scratch();
+    let row = "{\"id\":\"r\",\"text\":\"Row.\\n\"}\n";
+
+    // Re-stripping a sidecar run's output: `s.jsonl.prov.jsonl` is both an
+    // input and the sidecar of `s.jsonl`.
+    let first = tmp.path().join("first");
+    write(&tmp.path().join("in/s.jsonl"), row);
+    write(&tmp.path().join("in/t.txt"), "Body.\n");
+    let sidecar = ["--quiet", "--no-builtin", "--provenance", "sidecar"];
+    strip(&tmp.path().join("in"), &first, &sidecar, 0);
+    assert!(first.join("s.jsonl.prov.jsonl").is_file());
+    let second = tmp.path().join("second");
+    let run = strip(
+        &first,
+        &second,
+        &["--no-builtin", "--provenance", "sidecar"],
+        1,
+    );
+    let loser = first.join("s.jsonl.prov.jsonl").display().to_string();
+    let winner = first.join("s.jsonl").display().to_string();
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with(&format!("chaff: {loser}: ")))
+        .unwrap_or_else(|| panic!("{loser} reported: {run:?}"));
+    assert!(
+        line.contains("already used by") && line.contains(&winner),
+        "{line}"
+    );
+    assert_eq!(manifest_files(&manifest(&second)), ["s.jsonl", "t.txt"]);
+    let verify = chaff(&[&"verify", &second]);
+    assert_eq!(verify.code, 0, "{verify:?}");
+
+    // `a` and `a.jsonl` would both write `attributes/NAME/a.jsonl`.
+    let input = tmp.path().join("attrs");
+    write(&input.join("a"), "Body.\n");
+    write(&input.join("a.jsonl"), row);
+    write(&input.join("b.txt"), "Other.\n");
+    let out = tmp.path().join("attrs-out");
+    let run = strip(&input, &out, &["--no-builtin", "--attributes", "chaff"], 1);
+    let loser = input.join("a.jsonl").display().to_string();
+    let winner = input.join("a").display().to_string();
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with(&format!("chaff: {loser}: ")))
+        .unwrap_or_else(|| panic!("{loser} reported: {run:?}"));
+    assert!(
+        line.contains("attributes/chaff/a.jsonl") && line.contains(&format!("of {winner}")),
+        "{line}"
+    );
+    assert_eq!(manifest_files(&manifest(&out)), ["a", "b.txt"]);
+    let attrs = fs::read_to_string(out.join("attributes/chaff/a.jsonl")).unwrap();
+    assert_eq!(parse_json(attrs.trim_end().as_bytes())["id"], "a");
+    assert!(
+        !out.join("a.jsonl").exists(),
+        "the failed input wrote nothing"
+    );
+}

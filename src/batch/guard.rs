@@ -6,8 +6,8 @@
 //! with their own name. Renaming a new file over a symbolic link replaces the
 //! link, not its target, so the name is not resolved; the folders are.
 
-use super::walk::{Input, Kind};
-use super::{Options, ProvenanceMode, sidecar_name};
+use super::walk::{Input, Kind, is_reserved};
+use super::{Failure, Options, ProvenanceMode, sidecar_name};
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
@@ -226,4 +226,49 @@ pub(super) fn check_restore<'a>(
         }
     }
     Ok(())
+}
+
+/// Keeps the inputs whose every output path (clean copy, sidecar, attribute
+/// file, records spool) is free: not chaff's own file, and not written for
+/// an earlier input. Each input dropped is reported, naming the input that
+/// has the path.
+pub(super) fn claim(
+    inputs: Vec<Input>,
+    options: &Options,
+    failures: &mut Vec<Failure>,
+) -> Vec<Input> {
+    let mut taken: HashMap<String, (String, &'static str)> = HashMap::new();
+    inputs
+        .into_iter()
+        .filter(|input| {
+            let outputs = outputs_of(input, options);
+            let clash = outputs.iter().find_map(|(rel, what)| {
+                let own = matches!(*what, "output" | "sidecar") && is_reserved(rel);
+                let by = if own {
+                    Some("chaff's own output".to_string())
+                } else {
+                    taken
+                        .get(rel)
+                        .map(|(path, theirs)| format!("the {theirs} of {path}"))
+                };
+                by.map(|by| {
+                    let name = if *what == "output" { "output" } else { what };
+                    format!("{name} path {rel} is already used by {by}; skipped")
+                })
+            });
+            match clash {
+                Some(message) => {
+                    failures.push(Failure::file(input.path.display().to_string(), message));
+                    false
+                }
+                None => {
+                    let shown = input.path.display().to_string();
+                    for (rel, what) in outputs {
+                        taken.insert(rel, (shown.clone(), what));
+                    }
+                    true
+                }
+            }
+        })
+        .collect()
 }

@@ -276,7 +276,7 @@ pub fn strip(
     )
     .map_err(io::Error::other)?;
     guard::check_strip(paths, &inputs, options).map_err(Refused::into_io)?;
-    let inputs = walk::dedupe(inputs, &mut summary.failures);
+    let inputs = guard::claim(inputs, options, &mut summary.failures);
     // Held until the manifest is written: two runs into one folder would
     // interleave their journals and outputs.
     let _lock = Lock::take(&options.out, "strip")?;
