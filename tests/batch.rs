@@ -1000,6 +1000,62 @@ fn strip_dash_into_a_closed_pipe_exits_0() {
     assert_eq!(stderr, "", "a closed stdout is not an error");
 }
 
+#[test]
+fn strip_dash_into_a_closed_pipe_keeps_the_records_of_every_row_delivered() {
+    let tmp = scratch();
+    let rows: String = (0..4000)
+        .map(|i| {
+            format!(
+                "{{\"id\":\"r{i}\",\"text\":\"A file photo shows both presidents. (AFP)\\n\\nThe talks lasted an hour, row {i}.\\n\"}}\n"
+            )
+        })
+        .collect();
+    let big = tmp.path().join("big.jsonl");
+    write(&big, &rows);
+    let out = tmp.path().join("out");
+
+    let mut child = Command::new(BIN)
+        .args(["strip", "-", "--out"])
+        .arg(&out)
+        .current_dir(tmp.path())
+        .stdin(fs::File::open(&big).unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Like `| head -1`.
+    let mut first = Vec::new();
+    let mut byte = [0u8];
+    let mut stdout = child.stdout.take().unwrap();
+    while byte[0] != b'\n' {
+        stdout.read_exact(&mut byte).expect("the first line");
+        first.push(byte[0]);
+    }
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(first.starts_with(br#"{"id":"r0""#));
+
+    let records = records(&out);
+    let delivered = records.len();
+    assert!((1..4000).contains(&delivered), "{delivered} rows delivered");
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r.id, format!("r{i}"));
+        assert_eq!(r.line, Some(i as u64 + 1));
+    }
+    assert!(
+        stderr.contains(&format!(
+            "stdout was closed after {delivered} delivered rows"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.starts_with(&format!("stripped {delivered} documents into stdout")),
+        "{stderr}"
+    );
+}
+
 // --- output modes -----------------------------------------------------------------
 
 /// `original` with the span of each rule edit of `record` replaced by
