@@ -1156,3 +1156,63 @@ fn restore_refuses_a_folder_where_it_would_overwrite_the_output_folder() {
     assert_eq!(chaff(&[&"restore", &out, &"--to", &restored]).code, 0);
     assert_eq!(contents(&restored), contents(&input));
 }
+
+#[test]
+fn strip_removes_the_temporary_files_a_killed_run_left_and_nothing_else() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("a.txt"), "First.\n");
+    write(&input.join("sub/b.txt"), "Second.\n");
+    let out = tmp.path().join("out");
+    let first = chaff(&[
+        &"strip",
+        &input,
+        &"--out",
+        &out,
+        &"--quiet",
+        &"--no-builtin",
+    ]);
+    assert_eq!(first.code, 0, "{first:?}");
+    let fresh = tree(&out);
+
+    // As `kill -9` leaves them, beside outputs and in the state folder; and
+    // files that only look like them.
+    let leftovers = [
+        ".chaff-Ab3dE9.tmp",
+        "sub/.chaff-0zZ9aa.tmp",
+        ".chaff/.chaff-q1w2e3.tmp",
+    ];
+    let others = [
+        "notes/.chaff-draft.tmp",
+        "sub/x.chaff-abcdef.tmp",
+        ".chaff-kept.txt",
+    ];
+    for resume in [true, false] {
+        for name in leftovers.iter().chain(&others) {
+            write(&out.join(name), "partial");
+        }
+        let mut args: Vec<&dyn AsRef<OsStr>> = vec![
+            &"strip",
+            &input,
+            &"--out",
+            &out,
+            &"--quiet",
+            &"--no-builtin",
+        ];
+        if resume {
+            args.push(&"--resume");
+        }
+        let run = chaff(&args);
+        assert_eq!(run.code, 0, "{run:?}");
+        let mut expected: Vec<String> = fresh
+            .iter()
+            .cloned()
+            .chain(others.iter().map(|s| s.to_string()))
+            .collect();
+        expected.sort();
+        assert_eq!(tree(&out), expected, "resume: {resume}");
+        for name in &others {
+            fs::remove_file(out.join(name)).unwrap();
+        }
+    }
+}

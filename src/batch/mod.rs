@@ -284,6 +284,8 @@ pub fn strip(
     // Held until the manifest is written: two runs into one folder would
     // interleave their journals and outputs.
     let _lock = Lock::take(&options.out, "strip")?;
+    // What a killed run was writing; no other run is writing here now.
+    output::remove_stale_temps(&options.out);
     for f in &summary.failures {
         observer.failure(f);
     }
