@@ -689,7 +689,20 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
     let summary = if stdin {
         let stdin = io::stdin();
         let mut reader = io::BufReader::with_capacity(1 << 20, stdin.lock());
-        let mut writer = io::BufWriter::with_capacity(1 << 20, &mut *out);
+        // Another run writing this folder's provenance would be lost.
+        let _lock = match (&args.out, options.provenance) {
+            (Some(dir), ProvenanceMode::Jsonl) => match batch::Lock::take(dir, "strip -") {
+                Ok(lock) => Some(lock),
+                Err(e) => {
+                    if let Some(refused) = batch::Refused::of(&e) {
+                        writeln!(reporter.err.into_inner(), "chaff: {refused}")?;
+                        return Ok(EXIT_USAGE);
+                    }
+                    return Err(e.into());
+                }
+            },
+            _ => None,
+        };
         let mut provenance = match (&args.out, options.provenance) {
             (Some(dir), ProvenanceMode::Jsonl) => {
                 std::fs::create_dir_all(dir)?;
@@ -697,29 +710,38 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
             }
             _ => None,
         };
-        let result = batch::strip_stream(
+        // Rows go out a block at a time, unbuffered here, so that when stdout
+        // closes the rows it took are known and their records kept.
+        let summary = batch::strip_stream(
             &stripper,
             &options,
             &mut reader,
-            &mut writer,
+            &mut *out,
             provenance.as_mut().map(|p| p as &mut dyn Write),
             &reporter,
-        );
-        let summary = match result {
-            Ok(s) => s,
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(EXIT_OK),
-            Err(e) => return Err(e.into()),
-        };
-        match writer.flush() {
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(EXIT_OK),
-            other => other?,
-        }
+        )?;
+        let recorded = provenance.is_some();
         if let Some(p) = provenance {
             p.commit()?;
         }
+        // A closed stdout counts as done; with no records to account for,
+        // nothing is said about it.
+        if summary.closed_after.is_some() && !recorded {
+            return Ok(EXIT_OK);
+        }
         summary
     } else {
-        batch::strip(&stripper, &args.paths, &options, &reporter)?
+        match batch::strip(&stripper, &args.paths, &options, &reporter) {
+            Ok(summary) => summary,
+            Err(e) => {
+                if let Some(refused) = batch::Refused::of(&e) {
+                    let err = reporter.err.into_inner();
+                    writeln!(err, "chaff: {refused}")?;
+                    return Ok(EXIT_USAGE);
+                }
+                return Err(e.into());
+            }
+        }
     };
     if let Some(p) = &reporter.progress {
         p.finish();
@@ -744,6 +766,14 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
             summary.failures.len(),
             summary.seconds,
         )?;
+        if let Some(rows) = summary.closed_after {
+            writeln!(
+                err,
+                "stdout was closed after {rows} delivered row{}; {} holds the records of those rows only",
+                if rows == 1 { "" } else { "s" },
+                options.provenance_path().display()
+            )?;
+        }
         for f in &summary.failures {
             writeln!(err, "  failed: {f}")?;
         }
@@ -843,7 +873,8 @@ fn restore(
         Ok(r) => r,
         Err(e) => {
             writeln!(err, "chaff: {e}")?;
-            return Ok(EXIT_FAILED);
+            let usage = batch::Refused::of(&e).is_some();
+            return Ok(if usage { EXIT_USAGE } else { EXIT_FAILED });
         }
     };
     for f in &report.failures {

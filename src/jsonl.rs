@@ -113,7 +113,9 @@ impl<'a> Row<'a> {
     /// kept too, so a change made by `splice` can be undone by another
     /// `splice` exactly:
     /// - `(field, Some(raw))` replaces the field's value, or adds the field
-    ///   after the last one (`,"field":raw`) when it is missing;
+    ///   after the last one (`,"field":raw`) when it is missing; a dotted
+    ///   `field` that [`Row::get`] finds inside nested objects
+    ///   (`metadata.body`) replaces that nested value in place;
     /// - `(field, None)` removes the field with the separator before it
     ///   (after it, for the first field);
     /// - `metadata_additions` replace or add keys inside the `metadata`
@@ -167,7 +169,13 @@ impl<'a> Row<'a> {
                         edits.push((key_start, range(self.fields[i].1).1, String::new()));
                     }
                 }
-                (None, Some(raw)) => append(key, raw),
+                (None, Some(raw)) => match self.nested(key) {
+                    Some(value) => {
+                        let (s, e) = range(value);
+                        edits.push((s, e, raw.clone()));
+                    }
+                    None => append(key, raw),
+                },
                 (None, None) => {}
             }
         }
@@ -239,6 +247,15 @@ impl<'a> Row<'a> {
         }
         out.push_str(&self.text[pos..]);
         Ok(out)
+    }
+
+    /// The value at a dotted `path` that is not a top-level key, found
+    /// inside nested objects as [`Row::get`] finds it.
+    fn nested(&self, path: &str) -> Option<&'a RawValue> {
+        if !path.contains('.') || self.field(path).is_some() {
+            return None;
+        }
+        self.get(path)
     }
 
     /// The top-level fields in source order, duplicates included.
@@ -754,6 +771,36 @@ mod tests {
         );
         let again = Row::parse(&out).unwrap();
         assert_eq!(again.get("metadata.chaff.n").unwrap().get(), "1");
+    }
+
+    #[test]
+    fn splice_replaces_a_dotted_field_inside_its_object() {
+        let line = r#"{"id":"a", "metadata": {"body":"x (AFP)", "url":"u"}}"#;
+        let row = Row::parse(line).unwrap();
+        let out = row
+            .splice(&[("metadata.body", text("x"))], &[("chaff", "1".into())])
+            .unwrap();
+        assert_eq!(
+            out,
+            r#"{"id":"a", "metadata": {"body":"x", "url":"u","chaff":1}}"#
+        );
+        let back = Row::parse(&out)
+            .unwrap()
+            .splice(
+                &[
+                    ("metadata.body", text("x (AFP)")),
+                    (METADATA, Some(row.get(METADATA).unwrap().get().to_string())),
+                ],
+                &[],
+            )
+            .unwrap();
+        assert_eq!(back, line);
+        // A top-level key with the dotted name wins, as it does for `get`.
+        let flat = Row::parse(r#"{"a.b":"1","a":{"b":"2"}}"#).unwrap();
+        assert_eq!(
+            flat.splice(&[("a.b", text("3"))], &[]).unwrap(),
+            r#"{"a.b":"3","a":{"b":"2"}}"#
+        );
     }
 
     #[test]

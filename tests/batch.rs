@@ -1000,6 +1000,62 @@ fn strip_dash_into_a_closed_pipe_exits_0() {
     assert_eq!(stderr, "", "a closed stdout is not an error");
 }
 
+#[test]
+fn strip_dash_into_a_closed_pipe_keeps_the_records_of_every_row_delivered() {
+    let tmp = scratch();
+    let rows: String = (0..4000)
+        .map(|i| {
+            format!(
+                "{{\"id\":\"r{i}\",\"text\":\"A file photo shows both presidents. (AFP)\\n\\nThe talks lasted an hour, row {i}.\\n\"}}\n"
+            )
+        })
+        .collect();
+    let big = tmp.path().join("big.jsonl");
+    write(&big, &rows);
+    let out = tmp.path().join("out");
+
+    let mut child = Command::new(BIN)
+        .args(["strip", "-", "--out"])
+        .arg(&out)
+        .current_dir(tmp.path())
+        .stdin(fs::File::open(&big).unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Like `| head -1`.
+    let mut first = Vec::new();
+    let mut byte = [0u8];
+    let mut stdout = child.stdout.take().unwrap();
+    while byte[0] != b'\n' {
+        stdout.read_exact(&mut byte).expect("the first line");
+        first.push(byte[0]);
+    }
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(first.starts_with(br#"{"id":"r0""#));
+
+    let records = records(&out);
+    let delivered = records.len();
+    assert!((1..4000).contains(&delivered), "{delivered} rows delivered");
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r.id, format!("r{i}"));
+        assert_eq!(r.line, Some(i as u64 + 1));
+    }
+    assert!(
+        stderr.contains(&format!(
+            "stdout was closed after {delivered} delivered rows"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.starts_with(&format!("stripped {delivered} documents into stdout")),
+        "{stderr}"
+    );
+}
+
 // --- output modes -----------------------------------------------------------------
 
 /// `original` with the span of each rule edit of `record` replaced by
@@ -2115,4 +2171,200 @@ fn hashes_are_blake3_unless_sha256_is_asked_for_and_verify_reads_both() {
         let verify = chaff(&[&"verify", &out]);
         assert_eq!(verify.code, 0, "{}", verify.stderr);
     }
+}
+
+// --- dotted field names -----------------------------------------------------------
+
+#[test]
+fn a_dotted_text_field_is_read_and_written_inside_its_object_and_restores() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    let body = "A file photo shows both presidents. (AFP)\n\nThe talks lasted an hour.\n";
+    let rows = [
+        format!(
+            "{{\"id\":\"a\", \"metadata\": {{\"body\":{}, \"url\":\"https://x.test/a\"}}, \"n\":1}}\n",
+            json_string(body)
+        ),
+        // The body last in its object, and escaped non-ASCII text.
+        format!(
+            "{{\"id\":\"b\",\"metadata\":{{\"lang\":\"fr\",\"body\":{}}}}}\n",
+            ascii_json(&format!("Caf\u{e9}. {body}"))
+        ),
+    ];
+    write(&input.join("s.jsonl"), rows.concat());
+    let out = tmp.path().join("out");
+    strip(
+        &input,
+        &out,
+        &["--quiet", "--text-field", "metadata.body"],
+        0,
+    );
+
+    let written = fs::read_to_string(out.join("s.jsonl")).unwrap();
+    for (line, original) in written.lines().zip(&rows) {
+        let row = parse_json(line.as_bytes());
+        let before = parse_json(original.as_bytes());
+        assert!(
+            row.get("metadata.body").is_none(),
+            "no new top-level key: {line}"
+        );
+        let clean = row["metadata"]["body"].as_str().unwrap();
+        assert!(
+            !clean.contains("(AFP)"),
+            "stripped inside the object: {line}"
+        );
+        assert!(clean.ends_with("The talks lasted an hour.\n"), "{line}");
+        assert_eq!(row["metadata"]["chaff"]["edits"], 1, "{line}");
+        for key in ["id", "n"] {
+            assert_eq!(row.get(key), before.get(key), "{key} kept: {line}");
+        }
+    }
+    assert_eq!(records(&out).len(), 2);
+
+    let verify = chaff(&[&"verify", &out]);
+    assert_eq!(verify.code, 0, "{verify:?}");
+    let restored = tmp.path().join("restored");
+    let restore = chaff(&[&"restore", &out, &"--to", &restored]);
+    assert_eq!(restore.code, 0, "{restore:?}");
+    assert_rebuilt(&input, &["s.jsonl".to_string()], &restored);
+}
+
+// --- one run per folder -----------------------------------------------------------
+
+/// Holds `dir/.chaff/lock` as another run would, saying who holds it.
+fn hold_lock(dir: &Path) -> fs::File {
+    fs::create_dir_all(dir.join(".chaff")).unwrap();
+    let mut file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(dir.join(".chaff/lock"))
+        .unwrap();
+    file.try_lock().expect("the lock is free");
+    writeln!(
+        file,
+        "strip: pid 4242, host elsewhere, started 2026-01-01T00:00:00Z"
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn a_second_run_into_a_folder_in_use_is_refused_naming_the_holder() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("a.txt"), "Body.\n");
+    write(
+        &input.join("b.jsonl"),
+        "{\"id\":\"b\",\"text\":\"Row.\\n\"}\n",
+    );
+    let out = tmp.path().join("out");
+    strip(&input, &out, &["--quiet", "--no-builtin"], 0);
+    let before = snapshot(&out);
+
+    let held = hold_lock(&out);
+    for extra in [&[][..], &["--resume"][..]] {
+        let mut args = vec!["--no-builtin"];
+        args.extend(extra);
+        let run = strip(&input, &out, &args, 2);
+        assert!(
+            run.stderr.contains("in use by another chaff run")
+                && run.stderr.contains("pid 4242, host elsewhere"),
+            "{run:?}"
+        );
+        assert!(run.stderr.contains(&*out.to_string_lossy()), "{run:?}");
+    }
+    // From stdin with --out: the provenance would be lost as well.
+    let stdin_run = Command::new(BIN)
+        .args(["strip", "-", "--no-builtin", "--out"])
+        .arg(&out)
+        .stdin(fs::File::open(input.join("b.jsonl")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(stdin_run.status.code(), Some(2), "{stdin_run:?}");
+    let mut now = snapshot(&out);
+    now.remove(".chaff/lock");
+    assert_eq!(now, before, "nothing written while the folder is in use");
+
+    // A restore into a folder in use is refused too.
+    let restored = tmp.path().join("restored");
+    let held_restore = hold_lock(&restored);
+    let run = chaff(&[&"restore", &out, &"--to", &restored]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("pid 4242"), "{run:?}");
+    drop(held_restore);
+    fs::remove_file(restored.join(".chaff/lock")).unwrap();
+
+    // Once it is free, runs go ahead and leave no lock behind.
+    drop(held);
+    strip(&input, &out, &["--quiet", "--no-builtin"], 0);
+    assert!(!out.join(".chaff/lock").exists());
+    assert_eq!(chaff(&[&"verify", &out]).code, 0);
+    assert_eq!(chaff(&[&"restore", &out, &"--to", &restored]).code, 0);
+    assert_eq!(tree(&restored), ["a.txt", "b.jsonl"]);
+}
+
+// --- output paths that collide ----------------------------------------------------
+
+#[test]
+fn inputs_whose_sidecar_or_attribute_paths_collide_are_failed_naming_both() {
+    let tmp = scratch();
+    let row = "{\"id\":\"r\",\"text\":\"Row.\\n\"}\n";
+
+    // Re-stripping a sidecar run's output: `s.jsonl.prov.jsonl` is both an
+    // input and the sidecar of `s.jsonl`.
+    let first = tmp.path().join("first");
+    write(&tmp.path().join("in/s.jsonl"), row);
+    write(&tmp.path().join("in/t.txt"), "Body.\n");
+    let sidecar = ["--quiet", "--no-builtin", "--provenance", "sidecar"];
+    strip(&tmp.path().join("in"), &first, &sidecar, 0);
+    assert!(first.join("s.jsonl.prov.jsonl").is_file());
+    let second = tmp.path().join("second");
+    let run = strip(
+        &first,
+        &second,
+        &["--no-builtin", "--provenance", "sidecar"],
+        1,
+    );
+    let loser = first.join("s.jsonl.prov.jsonl").display().to_string();
+    let winner = first.join("s.jsonl").display().to_string();
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with(&format!("chaff: {loser}: ")))
+        .unwrap_or_else(|| panic!("{loser} reported: {run:?}"));
+    assert!(
+        line.contains("already used by") && line.contains(&winner),
+        "{line}"
+    );
+    assert_eq!(manifest_files(&manifest(&second)), ["s.jsonl", "t.txt"]);
+    let verify = chaff(&[&"verify", &second]);
+    assert_eq!(verify.code, 0, "{verify:?}");
+
+    // `a` and `a.jsonl` would both write `attributes/NAME/a.jsonl`.
+    let input = tmp.path().join("attrs");
+    write(&input.join("a"), "Body.\n");
+    write(&input.join("a.jsonl"), row);
+    write(&input.join("b.txt"), "Other.\n");
+    let out = tmp.path().join("attrs-out");
+    let run = strip(&input, &out, &["--no-builtin", "--attributes", "chaff"], 1);
+    let loser = input.join("a.jsonl").display().to_string();
+    let winner = input.join("a").display().to_string();
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with(&format!("chaff: {loser}: ")))
+        .unwrap_or_else(|| panic!("{loser} reported: {run:?}"));
+    assert!(
+        line.contains("attributes/chaff/a.jsonl") && line.contains(&format!("of {winner}")),
+        "{line}"
+    );
+    assert_eq!(manifest_files(&manifest(&out)), ["a", "b.txt"]);
+    let attrs = fs::read_to_string(out.join("attributes/chaff/a.jsonl")).unwrap();
+    assert_eq!(parse_json(attrs.trim_end().as_bytes())["id"], "a");
+    assert!(
+        !out.join("a.jsonl").exists(),
+        "the failed input wrote nothing"
+    );
 }

@@ -1041,3 +1041,178 @@ fn resume_after_a_journal_cut_mid_line_keeps_every_entry() {
     assert_eq!(manifest["totals"]["files_resumed"], 5);
     assert_eq!(chaff(&[&"verify", &out]).code, 0);
 }
+
+// --- nothing lost: outputs never land on inputs -----------------------------------
+
+/// Every file under `dir` with its bytes.
+fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    tree(dir)
+        .into_iter()
+        .map(|rel| {
+            let bytes = fs::read(dir.join(&rel)).expect("readable");
+            (rel, bytes)
+        })
+        .collect()
+}
+
+/// Checks that a run was refused as a usage error whose message names
+/// every one of `paths`.
+fn assert_refused(run: &Run, paths: &[&Path]) {
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.stdout, "", "{run:?}");
+    assert!(run.stderr.starts_with("chaff: "), "{run:?}");
+    for path in paths {
+        assert!(
+            run.stderr.contains(&*path.to_string_lossy()),
+            "{} named: {run:?}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn strip_refuses_an_output_folder_that_would_overwrite_an_input() {
+    let tmp = scratch();
+    let input = corpus_copy(tmp.path());
+    let extra = input.join("sub/extra.txt");
+    write(&extra, "Extra body.\n");
+    let before = contents(&input);
+    let article = corpus_files()[0].clone();
+    let article_in = input.join(file_name(&article));
+
+    // The input folder itself, a file of it given on its own, and a file
+    // of the output folder given next to the folder.
+    let cases: [(Vec<&Path>, &Path); 4] = [
+        (vec![&input], &input),
+        (vec![&article_in], &input),
+        (vec![&input, &extra], &input.join("sub")),
+        (vec![&input], &article_in),
+    ];
+    for (paths, out) in &cases {
+        let mut args: Vec<&dyn AsRef<OsStr>> = vec![&"strip"];
+        for p in paths {
+            args.push(p);
+        }
+        args.extend([&"--out" as &dyn AsRef<OsStr>, out, &"--no-builtin"]);
+        let run = chaff(&args);
+        let mut named: Vec<&Path> = vec![out];
+        named.push(paths.last().expect("a path"));
+        assert_refused(&run, &named);
+        assert_eq!(contents(&input), before, "{paths:?} --out {out:?}");
+    }
+
+    // The same through a link in the output folder's path.
+    #[cfg(unix)]
+    {
+        let link = tmp.path().join("link");
+        std::os::unix::fs::symlink(&input, &link).unwrap();
+        let run = chaff(&[&"strip", &input, &"--out", &link, &"--no-builtin"]);
+        assert_refused(&run, &[&link]);
+        assert_eq!(contents(&input), before);
+    }
+
+    // An output folder inside the input folder, where nothing lands on an
+    // input, is fine.
+    let out = input.join("clean");
+    let run = chaff(&[&"strip", &input, &"--out", &out, &"--quiet"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        contents(&input)
+            .into_iter()
+            .filter(|(rel, _)| !rel.starts_with("clean/"))
+            .collect::<Vec<_>>(),
+        before
+    );
+}
+
+#[test]
+fn restore_refuses_a_folder_where_it_would_overwrite_the_output_folder() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("x.txt"), "Top.\n");
+    write(&input.join("out/x.txt"), "Nested.\n");
+    let out = tmp.path().join("out");
+    let run = chaff(&[
+        &"strip",
+        &input,
+        &"--out",
+        &out,
+        &"--quiet",
+        &"--no-builtin",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let before = contents(&out);
+
+    // Into the output folder itself, and into its parent, where the
+    // rebuilt `out/x.txt` is the output of `x.txt`.
+    for to in [&out, &tmp.path().to_path_buf()] {
+        let run = chaff(&[&"restore", &out, &"--to", to]);
+        assert_refused(&run, &[to]);
+        assert_eq!(contents(&out), before, "--to {}", to.display());
+        assert_eq!(chaff(&[&"verify", &out]).code, 0);
+    }
+
+    let restored = tmp.path().join("restored");
+    assert_eq!(chaff(&[&"restore", &out, &"--to", &restored]).code, 0);
+    assert_eq!(contents(&restored), contents(&input));
+}
+
+#[test]
+fn strip_removes_the_temporary_files_a_killed_run_left_and_nothing_else() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("a.txt"), "First.\n");
+    write(&input.join("sub/b.txt"), "Second.\n");
+    let out = tmp.path().join("out");
+    let first = chaff(&[
+        &"strip",
+        &input,
+        &"--out",
+        &out,
+        &"--quiet",
+        &"--no-builtin",
+    ]);
+    assert_eq!(first.code, 0, "{first:?}");
+    let fresh = tree(&out);
+
+    // As `kill -9` leaves them, beside outputs and in the state folder; and
+    // files that only look like them.
+    let leftovers = [
+        ".chaff-Ab3dE9.tmp",
+        "sub/.chaff-0zZ9aa.tmp",
+        ".chaff/.chaff-q1w2e3.tmp",
+    ];
+    let others = [
+        "notes/.chaff-draft.tmp",
+        "sub/x.chaff-abcdef.tmp",
+        ".chaff-kept.txt",
+    ];
+    for resume in [true, false] {
+        for name in leftovers.iter().chain(&others) {
+            write(&out.join(name), "partial");
+        }
+        let mut args: Vec<&dyn AsRef<OsStr>> = vec![
+            &"strip",
+            &input,
+            &"--out",
+            &out,
+            &"--quiet",
+            &"--no-builtin",
+        ];
+        if resume {
+            args.push(&"--resume");
+        }
+        let run = chaff(&args);
+        assert_eq!(run.code, 0, "{run:?}");
+        let mut expected: Vec<String> = fresh
+            .iter()
+            .cloned()
+            .chain(others.iter().map(|s| s.to_string()))
+            .collect();
+        expected.sort();
+        assert_eq!(tree(&out), expected, "resume: {resume}");
+        for name in &others {
+            fs::remove_file(out.join(name)).unwrap();
+        }
+    }
+}

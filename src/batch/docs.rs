@@ -15,7 +15,8 @@ thread_local! {
 /// JSONL field names. Dotted names (`metadata.url`) look inside objects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fields {
-    /// The text field (top level).
+    /// The text field; a dotted name (`metadata.body`) is read and written
+    /// inside nested objects.
     pub text: String,
     /// The id field.
     pub id: String,

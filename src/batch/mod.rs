@@ -9,11 +9,15 @@
 //! The library never prints: problems and progress go to an [`Observer`].
 
 mod docs;
+pub mod guard;
+pub mod lock;
 pub mod manifest;
 mod output;
 pub mod restore;
 pub mod walk;
 
+pub use guard::Refused;
+pub use lock::Lock;
 pub use manifest::Manifest;
 pub use output::{AtomicFile, write_atomic};
 pub use walk::{Input, Kind, WalkOptions};
@@ -129,7 +133,7 @@ impl Options {
             .join(format!("_manifest{}.json", self.rank_suffix()))
     }
 
-    fn journal_path(&self) -> PathBuf {
+    pub(crate) fn journal_path(&self) -> PathBuf {
         self.out
             .join(".chaff")
             .join(format!("journal{}.jsonl", self.rank_suffix()))
@@ -215,6 +219,10 @@ pub struct Summary {
     pub seconds: f64,
     /// Documents over the removal budget (`file` or `file:line`).
     pub over_budget: Vec<String>,
+    /// For a stream: the rows delivered before the output was closed (as
+    /// `| head` closes it), when it was; the totals and records cover those
+    /// rows only.
+    pub closed_after: Option<u64>,
 }
 
 impl Summary {
@@ -264,13 +272,20 @@ pub fn strip(
 ) -> io::Result<Summary> {
     let started = Instant::now();
     let mut summary = Summary::default();
-    let inputs = walk::discover(
+    let inputs = walk::find(
         paths,
         &options.walk,
         Some(&options.out),
         &mut summary.failures,
     )
     .map_err(io::Error::other)?;
+    guard::check_strip(paths, &inputs, options).map_err(Refused::into_io)?;
+    let inputs = guard::claim(inputs, options, &mut summary.failures);
+    // Held until the manifest is written: two runs into one folder would
+    // interleave their journals and outputs.
+    let _lock = Lock::take(&options.out, "strip")?;
+    // What a killed run was writing; no other run is writing here now.
+    output::remove_stale_temps(&options.out);
     for f in &summary.failures {
         observer.failure(f);
     }
@@ -771,6 +786,11 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
 /// Strips JSONL from `input` to `output` (a pipe: `-` on the command line).
 /// Records go to `provenance` when given. Returns the summary; failed rows are
 /// copied through unchanged and listed.
+///
+/// Each block of rows is written to `output` in one go, unbuffered here. When
+/// `output` is closed (a broken pipe), reading stops: the records, totals and
+/// failures are those of the rows written whole before it closed, and
+/// [`Summary::closed_after`] says how many there were.
 pub fn strip_stream(
     stripper: &Stripper,
     options: &Options,
@@ -789,9 +809,12 @@ pub fn strip_stream(
     let mut summary = Summary::default();
     let mut totals = FileSummary::new(&stdin);
     let mut line_no = 0;
+    let mut delivered_rows = 0u64;
     let mut done = false;
     let mut block: Vec<(u64, Vec<u8>)> = Vec::new();
     let mut block_bytes = 0;
+    let mut out_buf: Vec<u8> = Vec::new();
+    let mut ends: Vec<usize> = Vec::new();
     while !done {
         let mut line = Vec::new();
         if input.read_until(b'\n', &mut line)? == 0 {
@@ -808,8 +831,27 @@ pub fn strip_stream(
                     .map(|(no, line)| docs::strip_row(stripper, options, &stdin, *no, line))
                     .collect()
             });
-            for r in results {
-                output.write_all(&r.output)?;
+            out_buf.clear();
+            ends.clear();
+            for r in &results {
+                out_buf.extend_from_slice(&r.output);
+                ends.push(out_buf.len());
+            }
+            let delivered = match deliver(output, &out_buf) {
+                Ok(()) => out_buf.len(),
+                Err((n, e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                    summary.closed_after = Some(0);
+                    done = true;
+                    n
+                }
+                Err((_, e)) => return Err(e),
+            };
+            for ((r, end), (_, line)) in results.into_iter().zip(&ends).zip(&block) {
+                if *end > delivered {
+                    break;
+                }
+                delivered_rows += 1;
+                totals.bytes_in += line.len() as u64;
                 totals.bytes_out += r.output.len() as u64;
                 if let Some(f) = r.failure {
                     observer.failure(&f);
@@ -839,18 +881,40 @@ pub fn strip_stream(
                     }
                 }
             }
-            output.flush()?;
-            totals.bytes_in += block_bytes as u64;
             observer.progress(totals.docs, totals.bytes_in);
             block.clear();
             block_bytes = 0;
         }
     }
-    totals.rows = line_no;
+    if summary.closed_after.is_some() {
+        summary.closed_after = Some(delivered_rows);
+    }
+    totals.rows = delivered_rows;
     summary.totals.add(&totals);
     summary.totals.failed_rows = summary.failures.len() as u64;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Writes `bytes` to `output` and flushes it; on an error, also says how
+/// many bytes surely went out. A flush that fails may have kept what came
+/// after the last line break, so only whole lines count then.
+fn deliver(output: &mut dyn Write, bytes: &[u8]) -> Result<(), (usize, io::Error)> {
+    let mut at = 0;
+    while at < bytes.len() {
+        match output.write(&bytes[at..]) {
+            Ok(0) => return Err((at, io::ErrorKind::WriteZero.into())),
+            Ok(n) => at += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err((whole_lines(&bytes[..at]), e)),
+        }
+    }
+    output.flush().map_err(|e| (whole_lines(&bytes[..at]), e))
+}
+
+/// The length of the longest prefix of `bytes` that ends a line.
+fn whole_lines(bytes: &[u8]) -> usize {
+    memchr::memrchr(b'\n', bytes).map_or(0, |i| i + 1)
 }
 
 /// Strips every document under `paths` without writing anything, handing

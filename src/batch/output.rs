@@ -7,11 +7,21 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
+/// Prefix of chaff's temporary files.
+const TEMP_PREFIX: &str = ".chaff-";
+/// Suffix of chaff's temporary files.
+const TEMP_SUFFIX: &str = ".tmp";
+/// Random characters between the two.
+const TEMP_RANDOM: usize = 6;
+
 fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".chaff-").suffix(".tmp");
+    builder
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
+        .rand_bytes(TEMP_RANDOM);
     // tempfile creates owner-only (0o600) files; outputs should get the mode
     // any new file gets (0o666 less the umask), as with `File::create`.
     #[cfg(unix)]
@@ -96,5 +106,54 @@ impl Write for CompressedAtomic {
 
     fn flush(&mut self) -> io::Result<()> {
         self.writer.flush()
+    }
+}
+
+/// Whether `name` is one of chaff's own temporary file names
+/// (`.chaff-XXXXXX.tmp`).
+pub fn is_temp_name(name: &str) -> bool {
+    name.strip_prefix(TEMP_PREFIX)
+        .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX))
+        .is_some_and(|random| {
+            random.len() == TEMP_RANDOM && random.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+}
+
+/// Removes the temporary files a killed run left under `dir` (only chaff's
+/// own names; symbolic links are not followed). Returns how many went.
+pub fn remove_stale_temps(dir: &Path) -> usize {
+    walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file() && e.file_name().to_str().is_some_and(is_temp_name))
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_names_are_told_apart_from_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = temp_beside(&dir.path().join("a.txt")).unwrap();
+        let name = tmp
+            .path()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(is_temp_name(&name), "{name}");
+        for other in [
+            ".chaff-notes.txt",
+            "a.chaff-abc123.tmp",
+            ".chaff-abc1234.tmp",
+            ".chaff-ab-12.tmp",
+        ] {
+            assert!(!is_temp_name(other), "{other}");
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Rebuilding the original corpus from an output folder (clean corpus,
 //! provenance and manifest), byte for byte, or checking that it would be.
 
+use super::guard::{self, Refused};
+use super::lock::Lock;
 use super::manifest::{FileSummary, Manifest};
 use super::output::{CompressedAtomic, write_atomic};
 use super::walk::Kind;
@@ -58,6 +60,7 @@ enum Records {
 /// is `None`.
 pub fn restore(out: &Path, to: Option<&Path>) -> io::Result<RestoreReport> {
     let mut report = RestoreReport::default();
+    let mut read = Vec::new();
     for manifest_path in manifests(out)? {
         let text = std::fs::read_to_string(&manifest_path)?;
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
@@ -66,6 +69,16 @@ pub fn restore(out: &Path, to: Option<&Path>) -> io::Result<RestoreReport> {
                 format!("{}: {e}", manifest_path.display()),
             )
         })?;
+        read.push((manifest_path, manifest));
+    }
+    if let Some(to) = to {
+        let files = read
+            .iter()
+            .flat_map(|(_, m)| m.files.iter().map(|f| f.file.as_str()));
+        guard::check_restore(out, to, files).map_err(Refused::into_io)?;
+    }
+    let _lock = to.map(|to| Lock::take(to, "restore")).transpose()?;
+    for (manifest_path, manifest) in read {
         let suffix = manifest_path
             .file_name()
             .and_then(|n| n.to_str())

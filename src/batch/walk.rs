@@ -89,6 +89,18 @@ pub fn discover(
     skip: Option<&Path>,
     failures: &mut Vec<Failure>,
 ) -> Result<Vec<Input>, String> {
+    let inputs = find(paths, options, skip, failures)?;
+    Ok(dedupe(inputs, failures))
+}
+
+/// Lists the files under `paths` in sorted order, as [`discover`] does, but
+/// keeps inputs whose output paths collide.
+pub fn find(
+    paths: &[PathBuf],
+    options: &WalkOptions,
+    skip: Option<&Path>,
+    failures: &mut Vec<Failure>,
+) -> Result<Vec<Input>, String> {
     let include = globs(&options.include)?;
     let exclude = globs(&options.exclude)?;
     let skip = skip.and_then(|s| s.canonicalize().ok());
@@ -160,6 +172,12 @@ pub fn discover(
             }
         }
     }
+    Ok(inputs)
+}
+
+/// Drops the inputs whose relative path an earlier input has, or which is
+/// one of chaff's own output names, reporting each.
+pub(super) fn dedupe(mut inputs: Vec<Input>, failures: &mut Vec<Failure>) -> Vec<Input> {
     // Inputs with the same relative path would race for one output file, and
     // chaff's own output names are taken: keep the first, report the others.
     let mut taken: HashMap<String, String> = HashMap::new();
@@ -183,7 +201,7 @@ pub fn discover(
             }
         }
     });
-    Ok(inputs)
+    inputs
 }
 
 /// Keeps every `world_size`-th input starting at `rank` (of the sorted list),
