@@ -208,6 +208,10 @@ pub struct Record {
     /// For a JSONL row: what else changed in the row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row: Option<RowOrigin>,
+    /// Set when stripping stopped at the pass limit with more to remove:
+    /// stripping the output again would remove more. Absent otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unsettled: bool,
 }
 
 impl Record {

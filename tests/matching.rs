@@ -352,3 +352,29 @@ keep = ["internal and, externally"]
         started.elapsed()
     );
 }
+
+#[test]
+fn a_document_left_short_of_its_fixed_point_is_reported() {
+    let s = common(
+        r#"[[rules]]
+id = "t.xxyy"
+category = "other"
+anchor = "xxyy"
+remove = "anchor"
+strip = [{ text = "a xxyy b", clean = "a b" }]
+keep = ["xy"]
+"#,
+    );
+    // Each pass removes one `xxyy` where the x's meet the y's, and makes
+    // another: 100 passes would be needed, more than the limit.
+    let text = format!("{}{}", "x".repeat(200), "y".repeat(200));
+    let out = s.strip(&Document::new("d", &text));
+    assert!(out.record.unsettled);
+    assert_eq!(restore(&out.clean, &out.record).unwrap(), text);
+    let json = serde_json::to_value(&out.record).unwrap();
+    assert_eq!(json["unsettled"], true);
+    // A document that reaches its fixed point says nothing.
+    let fine = s.strip(&Document::new("d", "a xxyy b"));
+    assert!(!fine.record.unsettled);
+    assert!(serde_json::to_value(&fine.record).unwrap().get("unsettled").is_none());
+}

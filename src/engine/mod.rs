@@ -464,6 +464,8 @@ impl Stripper {
         let mut attribution = Attribution::default();
         let mut current: Cow<'_, str> = Cow::Borrowed(original);
         let ends_with_break = original.ends_with('\n');
+        // Whether the passes ran out with a removal still to check.
+        let mut unsettled = true;
         for pass in 0..MAX_PASSES {
             if pass > 0 {
                 self.scan(&current, &mut scratch.view, &mut scratch.matches);
@@ -486,6 +488,7 @@ impl Stripper {
                 &mut scratch.key,
             );
             if scratch.candidates.is_empty() {
+                unsettled = false;
                 break;
             }
             let mut spans = merge(&mut scratch.candidates);
@@ -540,11 +543,30 @@ impl Stripper {
                     },
                     "a settled text has no match"
                 );
+                unsettled = false;
                 break;
             }
         }
+        if unsettled {
+            // The passes ran out: one more look says whether anything is
+            // left to remove.
+            self.scan(&current, &mut scratch.view, &mut scratch.matches);
+            let mut layout = Layout::new(&current);
+            let mut ignored = Attribution::default();
+            self.candidates(
+                &current,
+                &scratch.matches,
+                publisher_pack,
+                &mut scratch.candidates,
+                &mut ignored,
+                &mut layout,
+                &mut scratch.key,
+            );
+            unsettled = !scratch.candidates.is_empty();
+        }
         let clean = current.into_owned();
-        let record = self.record(doc, publisher, &clean, removed, attribution);
+        let mut record = self.record(doc, publisher, &clean, removed, attribution);
+        record.unsettled = unsettled;
         Stripped { clean, record }
     }
 
@@ -929,6 +951,7 @@ impl Stripper {
             edits,
             attribution,
             row: None,
+            unsettled: false,
         }
     }
 }
