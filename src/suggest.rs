@@ -55,7 +55,7 @@
 use crate::batch::walk::{self, Input, Kind as InputKind};
 use crate::batch::{Failure, FieldNames, Observer, WalkOptions, write_atomic};
 use crate::compress;
-use crate::engine::{Document, Scratch, Stripper};
+use crate::engine::{Document, Scratch, Stripper, domain};
 use crate::jsonl::Row;
 use crate::rules::{MIN_ANCHOR_CHARS, RuleSet, Scope, Source};
 use rayon::prelude::*;
@@ -1660,7 +1660,12 @@ impl Scan<'_> {
             url: doc.url,
         };
         let stripped = SCRATCH.with(|s| self.stripper.strip_with(&d, &mut s.borrow_mut()));
-        let host = doc.url.and_then(host_of);
+        // One registrable domain is one group: `cdn.naharnet.com` and
+        // `naharnet.com` share their furniture.
+        let host = doc
+            .url
+            .and_then(domain::host_of)
+            .map(|h| domain::registrable(&h).unwrap_or(h));
         let key = match stripped.record.publisher.id {
             Some(p) => GroupKey {
                 kind: if self.stripper.rules().publisher(&p).is_some() {
@@ -1966,16 +1971,6 @@ fn keep_for(unit: &str, body: &[&str]) -> Option<String> {
         }
     }
     best.map(|(l, _)| l.to_string())
-}
-
-/// The lowercase host of a URL, without a leading `www.`.
-fn host_of(url: &str) -> Option<String> {
-    let url = url.trim();
-    let parsed = url::Url::parse(url)
-        .or_else(|_| url::Url::parse(&format!("https://{url}")))
-        .ok()?;
-    let host = parsed.host_str()?.to_ascii_lowercase();
-    Some(host.strip_prefix("www.").unwrap_or(&host).to_string())
 }
 
 /// A unit that may become a rule of a group: its key, its counts, and its

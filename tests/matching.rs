@@ -46,7 +46,10 @@ strip = ["Image caption, A man walks"]
 keep = ["The caption said little."]
 "#,
     );
-    assert_eq!(clean(&s, "Body one.\nImage caption,\nBody two.\n"), "Body one.\nBody two.\n");
+    assert_eq!(
+        clean(&s, "Body one.\nImage caption,\nBody two.\n"),
+        "Body one.\nBody two.\n"
+    );
     assert_eq!(clean(&s, "Body.\nImage\u{a0}caption,\tA man\n"), "Body.\n");
     assert_eq!(clean(&s, "Image  caption, x\n"), "");
 }
@@ -64,7 +67,10 @@ strip = [{ text = "a Share  this b", clean = "a b" }]
 keep = ["Share this with friends"]
 "#,
     );
-    assert_eq!(clean(&s, "Share this with friends"), "Share this with friends");
+    assert_eq!(
+        clean(&s, "Share this with friends"),
+        "Share this with friends"
+    );
     assert_eq!(clean(&s, "x Share  this y"), "x y");
 }
 
@@ -149,7 +155,10 @@ keep = ["Leave a reply with your name, the form said."]
     assert_eq!(set.rules()[0].dictionary.len(), 3);
     let s = Stripper::new(set).unwrap();
     let text = "Body one.\n  LEAVE A  REPLY \nkeine kommentare\nTeilen mit: Facebook\nBody two.\n";
-    assert_eq!(clean(&s, text), "Body one.\nTeilen mit: Facebook\nBody two.\n");
+    assert_eq!(
+        clean(&s, text),
+        "Body one.\nTeilen mit: Facebook\nBody two.\n"
+    );
 }
 
 #[test]
@@ -179,8 +188,14 @@ keep = ["y"]
     )
     .unwrap();
     let err = RuleSet::load_paths(&[dir.path()]).unwrap_err().to_string();
-    assert!(err.contains("d.missing") && err.contains("nope.txt"), "{err}");
-    assert!(err.contains("short.txt:2:1") && err.contains("`ok`"), "{err}");
+    assert!(
+        err.contains("d.missing") && err.contains("nope.txt"),
+        "{err}"
+    );
+    assert!(
+        err.contains("short.txt:2:1") && err.contains("`ok`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -303,10 +318,16 @@ fn one_weak_signature_does_not_decide_a_publisher() {
     let s = stripper(&[("n.toml", publisher_pack())]);
     let one = s.strip(&Document::new("d", "Body.\nW140 Full Story\n"));
     assert_eq!(one.record.publisher.id, None);
-    let two = s.strip(&Document::new("d", "Latest stories\nBody.\nW140 Full Story\n"));
+    let two = s.strip(&Document::new(
+        "d",
+        "Latest stories\nBody.\nW140 Full Story\n",
+    ));
     assert_eq!(two.record.publisher.id.as_deref(), Some("naharnet"));
     assert_eq!(two.record.publisher.evidence.len(), 2);
-    let strong = s.strip(&Document::new("d", "Naharnet Newsdesk\nBody.\nW140 Full Story\n"));
+    let strong = s.strip(&Document::new(
+        "d",
+        "Naharnet Newsdesk\nBody.\nW140 Full Story\n",
+    ));
     assert_eq!(strong.record.publisher.id.as_deref(), Some("naharnet"));
     assert_eq!(strong.clean, "Naharnet Newsdesk\nBody.\n");
 }
@@ -376,5 +397,10 @@ keep = ["xy"]
     // A document that reaches its fixed point says nothing.
     let fine = s.strip(&Document::new("d", "a xxyy b"));
     assert!(!fine.record.unsettled);
-    assert!(serde_json::to_value(&fine.record).unwrap().get("unsettled").is_none());
+    assert!(
+        serde_json::to_value(&fine.record)
+            .unwrap()
+            .get("unsettled")
+            .is_none()
+    );
 }

@@ -747,3 +747,42 @@ fn bad_rows_are_reported_and_the_rest_is_read() {
         run.stdout
     );
 }
+
+#[test]
+fn hosts_of_one_registrable_domain_are_one_group() {
+    let dir = TempDir::new().unwrap();
+    let mut shard = String::new();
+    for i in 0..10 {
+        let host = if i % 2 == 0 {
+            "harbour.example"
+        } else {
+            "cdn.harbour.example"
+        };
+        let words = [
+            "ferry", "quay", "crane", "tide", "pier", "dock", "buoy", "mast", "sail", "keel",
+        ];
+        let (a, b) = (words[i], words[(i + 3) % 10]);
+        let text = format!(
+            "The {a} committee met the {b} owners late on Tuesday.\\nLatest stories from the harbour desk\\nWork on the old {b} will wait until the {a} is mended.\\n"
+        );
+        shard.push_str(&format!(
+            "{{\"id\": \"d{i}\", \"url\": \"https://{host}/a/{i}\", \"text\": \"{text}\"}}\n"
+        ));
+    }
+    let path = dir.path().join("harbour.jsonl");
+    fs::write(&path, shard).unwrap();
+    let run = chaff(&[&"suggest", &path, &"--min-docs", &"8"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("harbour.example (URL domain, 10 documents):"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("\"Latest stories from the harbour desk\""),
+        "{}",
+        run.stdout
+    );
+}

@@ -5,6 +5,16 @@
 //! public suffix list): `cdn.naharnet.com` and `naharnet.com` are one
 //! publisher, while `aawsat-english.blogspot.com` is not `blogspot.com`.
 
+/// The lowercase host of a URL, without a leading `www.`.
+pub fn host_of(url: &str) -> Option<String> {
+    let url = url.trim();
+    let parsed = url::Url::parse(url)
+        .or_else(|_| url::Url::parse(&format!("https://{url}")))
+        .ok()?;
+    let host = parsed.host_str()?.to_ascii_lowercase();
+    Some(host.strip_prefix("www.").unwrap_or(&host).to_string())
+}
+
 /// The registrable domain of `host` (`news.bbc.co.uk` → `bbc.co.uk`), when
 /// the public suffix list knows its suffix.
 pub fn registrable(host: &str) -> Option<String> {

@@ -20,7 +20,7 @@
 //!   A publisher resolved from the text (signatures) is resolved again on
 //!   every pass; the record reports the resolution of the original.
 
-mod domain;
+pub mod domain;
 pub mod fold;
 mod layout;
 mod shape;
@@ -668,7 +668,7 @@ impl Stripper {
                 evidence: Vec::new(),
             };
         }
-        if let Some(host) = doc.url.and_then(host_of) {
+        if let Some(host) = doc.url.and_then(domain::host_of) {
             let registrable = domain::registrable(&host);
             let found = self.rules.packs().iter().find_map(|p| {
                 if p.scope != Scope::Publisher {
@@ -954,16 +954,6 @@ impl Stripper {
             unsettled: false,
         }
     }
-}
-
-/// The lowercase host of a URL, without a leading `www.`.
-fn host_of(url: &str) -> Option<String> {
-    let url = url.trim();
-    let parsed = url::Url::parse(url)
-        .or_else(|_| url::Url::parse(&format!("https://{url}")))
-        .ok()?;
-    let host = parsed.host_str()?.to_ascii_lowercase();
-    Some(host.strip_prefix("www.").unwrap_or(&host).to_string())
 }
 
 /// Checks an automaton hit against the anchor as its rule wants it matched;
