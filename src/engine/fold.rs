@@ -25,6 +25,24 @@ pub struct View {
     marks: Vec<(usize, usize)>,
 }
 
+/// Bytes that may start a character the view changes: ASCII white space
+/// other than the space, and the lead bytes of the folded characters
+/// (U+0085 and U+00A0, U+02BC, U+1680, U+2000 to U+206F, U+2212, U+3000).
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'\t' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[0x0b] = true;
+    t[0x0c] = true;
+    t[0xc2] = true;
+    t[0xca] = true;
+    t[0xe1] = true;
+    t[0xe2] = true;
+    t[0xe3] = true;
+    t
+};
+
 /// What a character folds to.
 enum Fold {
     /// Kept as it is.
@@ -76,18 +94,25 @@ impl View {
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            let b = bytes[i];
-            if b < 0x80 && !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
-                // The common case: a run of plain ASCII, copied at once.
-                let run = bytes[i..]
-                    .iter()
-                    .position(|&b| {
-                        b >= 0x80 || matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
-                    })
-                    .unwrap_or(bytes.len() - i);
-                self.bytes.extend_from_slice(&bytes[i..i + run]);
-                i += run;
-                continue;
+            // The common case: a run of bytes that stay as they are (a
+            // single space between words among them), copied at once.
+            let mut j = i;
+            while j < bytes.len() {
+                let b = bytes[j];
+                if SPECIAL[b as usize]
+                    || (b == b' '
+                        && bytes
+                            .get(j + 1)
+                            .is_some_and(|&n| n == b' ' || SPECIAL[n as usize]))
+                {
+                    break;
+                }
+                j += 1;
+            }
+            self.bytes.extend_from_slice(&bytes[i..j]);
+            i = j;
+            if i == bytes.len() {
+                break;
             }
             let c = text[i..].chars().next().expect("a char starts here");
             match fold_char(c) {
@@ -154,6 +179,34 @@ pub fn fold(text: &str) -> String {
     String::from_utf8(view.bytes).expect("the view is UTF-8")
 }
 
+/// Writes the dictionary form of `text` into `out`: folded as the view
+/// folds, trimmed, in lowercase. One pass, no allocation beyond `out`.
+pub fn key_into(text: &str, out: &mut String) {
+    out.clear();
+    let mut space = false;
+    for c in text.trim_matches(is_space).chars() {
+        match fold_char(c) {
+            Fold::Space => space = true,
+            Fold::Ascii(to) => {
+                if std::mem::take(&mut space) {
+                    out.push(' ');
+                }
+                out.push_str(std::str::from_utf8(to).expect("ASCII"));
+            }
+            Fold::Keep => {
+                if std::mem::take(&mut space) {
+                    out.push(' ');
+                }
+                if c.is_ascii() {
+                    out.push(c.to_ascii_lowercase());
+                } else {
+                    out.extend(c.to_lowercase());
+                }
+            }
+        }
+    }
+}
+
 /// `text` with only its white space folded (runs to one space), typography
 /// kept: what a rule that does not ask for typographic folding compares.
 pub fn fold_space(text: &str) -> String {
@@ -210,6 +263,19 @@ mod tests {
             &text[view.original(m)..view.original(view.bytes.len())],
             "now…"
         );
+    }
+
+    #[test]
+    fn every_folded_character_starts_with_a_special_byte() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            if !matches!(fold_char(c), Fold::Keep) && c != ' ' {
+                let mut buf = [0; 4];
+                let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+                assert!(SPECIAL[lead as usize], "{c:?}");
+            }
+        }
+        let text = "a  b\u{a0}c \nd é—e";
+        assert_eq!(View::of(text).as_str(), "a b c d é-e");
     }
 
     #[test]

@@ -654,8 +654,7 @@ impl Stripper {
         if trimmed.is_empty() || trimmed.len() > self.dictionary_reach {
             return None;
         }
-        key.clear();
-        key.push_str(&crate::rules::dictionary_key(trimmed));
+        fold::key_into(trimmed, key);
         self.dictionary.get(key.as_str()).map(|v| v.as_slice())
     }
 

@@ -328,7 +328,9 @@ impl Shape {
 /// The form a dictionary entry or a line is compared in: white space and
 /// typography folded (see the engine's matching view), trimmed, lowercase.
 pub fn dictionary_key(text: &str) -> String {
-    crate::engine::fold(text.trim()).trim().to_lowercase()
+    let mut key = String::new();
+    crate::engine::fold::key_into(text, &mut key);
+    key
 }
 
 /// A position in a rule file (1-based line and column, in characters).
