@@ -69,6 +69,7 @@ pub fn lint(set: &RuleSet, corpus: &[(String, String)]) -> Vec<Finding> {
     regex_like(set, &mut findings);
     publisher_packs(set, &mut findings);
     body_hits(set, corpus, &mut findings);
+    prose_anchors(set, &mut findings);
     findings.sort_by(|a, b| {
         (&a.location.file, a.location.line, a.location.column).cmp(&(
             &b.location.file,
@@ -238,6 +239,46 @@ fn publisher_packs(set: &RuleSet, findings: &mut Vec<Finding>) {
     }
 }
 
+/// Words so frequent in running text that an anchor made only of them fires
+/// on ordinary prose, in the languages the built-in rules cover (lowercase).
+const PROSE_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "had", "has", "have",
+    "he", "her", "his", "in", "is", "it", "its", "not", "of", "on", "or", "said", "she", "that",
+    "the", "their", "they", "this", "to", "was", "were", "which", "who", "will", "with", "der",
+    "die", "das", "und", "den", "dem", "des", "ein", "eine", "ist", "mit", "von", "zu", "auf",
+    "für", "nicht", "sich", "le", "la", "les", "des", "du", "et", "est", "un", "une", "dans",
+    "pour", "que", "qui", "sur", "el", "los", "las", "del", "y", "en", "con", "por", "para", "una",
+    "il", "di", "che", "non", "per", "da", "o", "do", "da", "em", "um", "uma", "и", "в", "на",
+    "не", "что", "с", "по", "это", "bir", "ve", "bu", "da", "de", "için", "ile", "w", "z", "i",
+    "się", "nie", "że", "na", "في", "من", "على", "أن", "إلى",
+];
+
+/// An anchor made only of the most frequent words fires all over body
+/// text: every hit costs a confirmation, and a loose rule removes prose.
+fn prose_anchors(set: &RuleSet, findings: &mut Vec<Finding>) {
+    for rule in set.rules() {
+        for (a, loc) in rule.anchors.iter().zip(&rule.anchor_locations) {
+            let words: Vec<String> = a
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect();
+            if words.is_empty() || !words.iter().all(|w| PROSE_WORDS.contains(&w.as_str())) {
+                continue;
+            }
+            findings.push(Finding {
+                severity: Severity::Warning,
+                check: "prose-anchor",
+                location: loc.clone(),
+                rule: Some(rule.id.clone()),
+                message: format!(
+                    "anchor {a:?} is made only of words that fill ordinary prose, so it fires in nearly every document; anchor on a literal of the boilerplate itself"
+                ),
+            });
+        }
+    }
+}
+
 /// Whether a rule has nothing but its anchor to go on.
 fn unconfirmed(rule: &Rule) -> bool {
     rule.regex.is_none()
@@ -348,5 +389,20 @@ mod tests {
             shown.starts_with("t.toml:9:11: warning[shadowed-anchor] in rule `a`"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn an_anchor_of_prose_words_is_reported() {
+        let rules = format!(
+            "[[rules]]\nid = \"p\"\ncategory = \"other\"\nanchor = \"and the\"\nremove = \"line\"\nwhere = \"equals\"\n{EX}\n\
+             [[rules]]\nid = \"q\"\ncategory = \"other\"\nanchor = \"Read the full story\"\nremove = \"line\"\nwhere = \"equals\"\n{EX}"
+        );
+        let found = lint(&set(&rules), &[]);
+        let prose: Vec<_> = found
+            .iter()
+            .filter(|f| f.check == "prose-anchor")
+            .map(|f| f.rule.as_deref())
+            .collect();
+        assert_eq!(prose, [Some("p")], "{found:#?}");
     }
 }
