@@ -8,7 +8,7 @@ use crate::batch::{self, Failure, FieldNames, Observer, Options, ProvenanceMode,
 use crate::engine::Stripper;
 use crate::generate;
 use crate::progress::Progress;
-use crate::provenance::Mode;
+use crate::provenance::{Mode, Resolution};
 use crate::rules::{self, LoadError, RuleSet, Source};
 use crate::selftest;
 use clap::{Args, Parser, Subcommand};
@@ -340,6 +340,9 @@ struct DiffArgs {
     /// Colour: auto (on a terminal), always or never.
     #[arg(long, value_name = "WHEN", default_value = "auto")]
     color: ColorArg,
+    /// Also print, for each document, its publisher and why it was chosen.
+    #[arg(long)]
+    publishers: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -598,6 +601,7 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
             rules: args.rules,
             input: args.input,
             color: ColorArg::Auto,
+            publishers: false,
         };
         return diff(diff_args, out, err);
     }
@@ -815,6 +819,19 @@ fn diff(args: DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Res
         &mut failures,
         &mut |source, text, record| {
             documents += 1;
+            if args.publishers && write_error.is_none() {
+                let p = &record.publisher;
+                let why = match p.resolved_by {
+                    Resolution::Explicit => "given".to_string(),
+                    Resolution::Domain => format!("by domain: {}", p.evidence.join("; ")),
+                    Resolution::Signature => format!("by signatures: {}", p.evidence.join(", ")),
+                    Resolution::Unknown => "no pack's domain or signatures".to_string(),
+                };
+                let id = p.id.as_deref().unwrap_or("unknown");
+                if let Err(e) = writeln!(out, "{source}: publisher {id} ({why})") {
+                    write_error = Some(e);
+                }
+            }
             for e in record.rule_edits() {
                 edits += 1;
                 let before = &text[..e.start];

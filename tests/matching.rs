@@ -404,3 +404,32 @@ keep = ["xy"]
             .is_none()
     );
 }
+
+#[test]
+fn diff_says_why_a_publisher_was_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let shard = dir.path().join("a.jsonl");
+    std::fs::write(
+        &shard,
+        "{\"id\": \"a\", \"url\": \"https://news.bbc.co.uk/news/x\", \"text\": \"Body.\"}\n{\"id\": \"b\", \"text\": \"Body.\"}\n",
+    )
+    .unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let argv = ["chaff", "diff", "--publishers", "--color", "never"]
+        .iter()
+        .map(std::ffi::OsString::from)
+        .chain([shard.clone().into_os_string()]);
+    let code = chaff::cli::run(argv, &mut out, &mut err);
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    assert!(
+        out.contains(
+            "a.jsonl:1: publisher bbc (by domain: host news.bbc.co.uk is under domain bbc.co.uk)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(": publisher unknown (no pack's domain or signatures)"),
+        "{out}"
+    );
+}
