@@ -282,6 +282,10 @@ keep = ["Body text."]
     );
     let text = "Body one.\nRelated Posts\nFirst Headline Of A List\n\nSecond Headline Here\nA body sentence that ends.\n";
     assert_eq!(clean(&s, text), "Body one.\nA body sentence that ends.\n");
+    // Its examples run with the rule it follows: on its own it could never
+    // fire.
+    let report = chaff::selftest::run(s.rules());
+    assert!(report.passed(), "{:#?}", report.failures);
 }
 
 #[test]

@@ -21,20 +21,20 @@ pub fn registrable(host: &str) -> Option<String> {
     psl::domain_str(host.trim_end_matches('.')).map(str::to_ascii_lowercase)
 }
 
-/// Whether `host` (lowercase, whose registrable domain is `host_registrable`)
-/// is under the pack domain `domain`.
-pub fn covers(domain: &str, host: &str, host_registrable: Option<&str>) -> bool {
-    if host == domain
+/// Whether `host` (lowercase) is the pack domain `domain` or a subdomain of
+/// it. A host is also under a domain whose registrable domain it shares;
+/// the caller compares those.
+pub fn covers(domain: &str, host: &str) -> bool {
+    host == domain
         || (host.len() > domain.len()
             && host.ends_with(domain)
             && host.as_bytes()[host.len() - domain.len() - 1] == b'.')
-    {
-        return true;
-    }
-    match host_registrable {
-        Some(h) => registrable(domain).as_deref() == Some(h),
-        None => false,
-    }
+}
+
+/// Whether `host` is under `domain`: [`covers`], or the same registrable
+/// domain.
+pub fn under(domain: &str, host: &str) -> bool {
+    covers(domain, host) || registrable(host).is_some_and(|h| registrable(domain) == Some(h))
 }
 
 #[cfg(test)]

@@ -196,11 +196,22 @@ pub struct Stripper {
     dictionary_reach: usize,
     /// Rules that fire next to other removals, with what they follow.
     neighbours: Vec<NeighbourRule>,
+    /// Every publisher pack's domains, in load order, with their
+    /// registrable domains worked out once.
+    domains: Vec<PackDomain>,
     /// Whether some rule depends on the whole document (`repeated`), so that
     /// a pass cannot be shown to be the last one from its removal points.
     global_shapes: bool,
     tool_version: String,
     hash: provenance::HashKind,
+}
+
+/// A publisher pack's domain.
+#[derive(Debug, Clone)]
+struct PackDomain {
+    domain: String,
+    registrable: Option<String>,
+    pack: u32,
 }
 
 /// A rule with `after` or `before`, with the rules it names resolved.
@@ -377,6 +388,19 @@ impl Stripper {
             })
             .collect();
         let global_shapes = rules.rules().iter().any(|r| r.shape.repeated);
+        let domains = rules
+            .packs()
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.scope == Scope::Publisher)
+            .flat_map(|(i, p)| {
+                p.domains.iter().map(move |d| PackDomain {
+                    domain: d.clone(),
+                    registrable: domain::registrable(d),
+                    pack: i as u32,
+                })
+            })
+            .collect();
         drop(ids);
         Ok(Stripper {
             exact: Patterns {
@@ -395,6 +419,7 @@ impl Stripper {
             // may grow a few letters, so leave room.
             dictionary_reach: longest_entry.saturating_mul(4).saturating_add(16),
             neighbours,
+            domains,
             global_shapes,
             rules,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -669,16 +694,13 @@ impl Stripper {
         }
         if let Some(host) = doc.url.and_then(domain::host_of) {
             let registrable = domain::registrable(&host);
-            let found = self.rules.packs().iter().find_map(|p| {
-                if p.scope != Scope::Publisher {
-                    return None;
-                }
-                p.domains
-                    .iter()
-                    .find(|d| domain::covers(d, &host, registrable.as_deref()))
-                    .map(|d| (p, d))
+            let found = self.domains.iter().find(|d| {
+                domain::covers(&d.domain, &host)
+                    || (registrable.is_some() && d.registrable == registrable)
             });
-            if let Some((pack, d)) = found {
+            if let Some(d) = found {
+                let pack = &self.rules.packs()[d.pack as usize];
+                let d = &d.domain;
                 return PublisherInfo {
                     id: Some(pack.id.clone()),
                     resolved_by: Resolution::Domain,

@@ -441,14 +441,37 @@ impl RuleSet {
     }
 
     /// A rule set holding only the rule at `index` (with its pack), for
-    /// testing a rule on its own.
+    /// testing a rule on its own. A neighbour rule (`after`, `before`) comes
+    /// with the rules it names, which it cannot fire without; they go
+    /// first, in load order.
     pub fn only(&self, index: usize) -> RuleSet {
-        let mut rule = self.rules[index].clone();
-        let pack = self.packs[rule.pack].clone();
-        rule.pack = 0;
+        let rule = &self.rules[index];
+        let named = |r: &Rule| {
+            rule.after.iter().chain(&rule.before).any(|n| match n {
+                Neighbour::Rule(id) => *id == r.id,
+                Neighbour::Category(c) => *c == r.category,
+            })
+        };
+        let mut chosen: Vec<usize> = (0..self.rules.len())
+            .filter(|&i| i != index && named(&self.rules[i]))
+            .collect();
+        chosen.push(index);
+        let mut packs: Vec<Pack> = Vec::new();
+        let mut pack_of: Vec<Option<usize>> = vec![None; self.packs.len()];
+        let rules = chosen
+            .into_iter()
+            .map(|i| {
+                let mut r = self.rules[i].clone();
+                r.pack = *pack_of[r.pack].get_or_insert_with(|| {
+                    packs.push(self.packs[r.pack].clone());
+                    packs.len() - 1
+                });
+                r
+            })
+            .collect();
         RuleSet {
-            packs: vec![pack],
-            rules: vec![rule],
+            packs,
+            rules,
             digest: OnceLock::new(),
         }
     }
