@@ -258,12 +258,25 @@ const PROSE_WORDS: &[&str] = &[
 fn prose_anchors(set: &RuleSet, findings: &mut Vec<Finding>) {
     for rule in set.rules() {
         for (a, loc) in rule.anchors.iter().zip(&rule.anchor_locations) {
-            let words: Vec<String> = a
+            // Punctuation makes a literal of its own (` (der.)`).
+            if a.chars()
+                .any(|c| !c.is_alphanumeric() && !c.is_whitespace())
+            {
+                continue;
+            }
+            let words: Vec<&str> = a
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
-                .map(str::to_lowercase)
                 .collect();
-            if words.is_empty() || !words.iter().all(|w| PROSE_WORDS.contains(&w.as_str())) {
+            let prose = |w: &&str| PROSE_WORDS.contains(&w.to_lowercase().as_str());
+            // Matched in their case, capitals after the first word (`By A`)
+            // are rare in running text.
+            let in_prose_case = rule.case_insensitive
+                || words
+                    .iter()
+                    .skip(1)
+                    .all(|w| !w.chars().next().is_some_and(char::is_uppercase));
+            if words.is_empty() || !words.iter().all(prose) || !in_prose_case {
                 continue;
             }
             findings.push(Finding {
