@@ -2368,3 +2368,46 @@ fn inputs_whose_sidecar_or_attribute_paths_collide_are_failed_naming_both() {
         "the failed input wrote nothing"
     );
 }
+
+// --- resume checks the outputs it reuses ------------------------------------------
+
+#[test]
+fn resume_redoes_an_output_that_changed_after_the_run() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("a.txt"), "First body.\n");
+    write(&input.join("b.txt"), "Second body.\n");
+    write(
+        &input.join("s.jsonl.gz"),
+        gzip(b"{\"id\":\"r\",\"text\":\"Row.\\n\"}\n"),
+    );
+    let out = tmp.path().join("out");
+    strip(&input, &out, &["--quiet", "--no-builtin"], 0);
+    let fresh = snapshot(&out);
+
+    // Same size, other bytes; and a shard whose rows were edited.
+    fs::write(out.join("a.txt"), "Fixed body.\n").unwrap();
+    fs::write(
+        out.join("s.jsonl.gz"),
+        gzip(b"{\"id\":\"r\",\"text\":\"Wow.\\n\"}\n"),
+    )
+    .unwrap();
+    assert_eq!(chaff(&[&"verify", &out]).code, 1);
+
+    strip(&input, &out, &["--quiet", "--no-builtin", "--resume"], 0);
+    assert_eq!(
+        resumed_flags(&out),
+        [
+            ("a.txt".to_string(), false),
+            ("b.txt".to_string(), true),
+            ("s.jsonl.gz".to_string(), false)
+        ]
+    );
+    assert!(fs::read(out.join("a.txt")).unwrap() == fresh["a.txt"]);
+    assert_eq!(
+        decompressed(&out.join("s.jsonl.gz")),
+        decompress(&fresh["s.jsonl.gz"])
+    );
+    let verify = chaff(&[&"verify", &out]);
+    assert_eq!(verify.code, 0, "{verify:?}");
+}

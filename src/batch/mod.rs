@@ -464,10 +464,41 @@ fn reusable(ctx: &Ctx<'_>, input: &Input, journal: &Path, at: (u64, u64)) -> Opt
                 .join(rel)
                 .is_file()
         });
+    // An output changed since (edited, truncated, replaced) is redone.
+    let same = same && output_unchanged(&ctx.options.out.join(&input.rel), &entry.summary);
     same.then_some(entry).map(|mut e| {
         e.summary.resumed = true;
         e
     })
+}
+
+/// Whether the output at `path` still has the hash its run recorded (of the
+/// decompressed bytes, for JSONL).
+fn output_unchanged(path: &Path, summary: &FileSummary) -> bool {
+    let Some(kind) = crate::provenance::HashKind::of(&summary.output_hash) else {
+        return false;
+    };
+    let mut hasher = kind.hasher();
+    let mut reader: Box<dyn Read> = match summary.kind {
+        Kind::Text => match File::open(path) {
+            Ok(f) => Box::new(f),
+            Err(_) => return false,
+        },
+        Kind::Jsonl => match compress::open(path) {
+            Ok((r, _)) => Box::new(r),
+            Err(_) => return false,
+        },
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+    hasher.finish() == summary.output_hash
 }
 
 fn modified_ns(meta: &std::fs::Metadata) -> Option<u128> {
