@@ -316,6 +316,19 @@ impl<'a> Row<'a> {
         }
     }
 
+    /// The string at `path`, for a field that holds a document's text: as
+    /// [`Row::string`], but a number (`12345`, `1.5e3`) is
+    /// [`RowError::WrongType`] as well, since it is no text.
+    pub fn text(&self, path: &str) -> Result<Option<Cow<'a, str>>, RowError> {
+        match self.get(path) {
+            Some(value) if !value.get().starts_with('"') => Err(RowError::WrongType {
+                field: path.to_string(),
+                expected: "a string",
+            }),
+            _ => self.string(path),
+        }
+    }
+
     /// Writes the row back as one line of compact JSON (no trailing newline),
     /// with some top-level fields changed.
     ///
@@ -771,6 +784,29 @@ mod tests {
         );
         let again = Row::parse(&out).unwrap();
         assert_eq!(again.get("metadata.chaff.n").unwrap().get(), "1");
+    }
+
+    #[test]
+    fn a_number_is_no_text() {
+        for raw in ["12345", "1.5e3", "-0"] {
+            let line = format!(r#"{{"id":1,"text":{raw}}}"#);
+            let row = Row::parse(&line).unwrap();
+            assert_eq!(row.string("text").unwrap().as_deref(), Some(raw));
+            assert_eq!(
+                row.text("text"),
+                Err(RowError::WrongType {
+                    field: "text".into(),
+                    expected: "a string"
+                })
+            );
+            assert_eq!(
+                row.text("id").unwrap_err().to_string(),
+                "field `id` is not a string"
+            );
+        }
+        let row = Row::parse(r#"{"text":"x"}"#).unwrap();
+        assert_eq!(row.text("text").unwrap().as_deref(), Some("x"));
+        assert_eq!(row.text("body").unwrap(), None);
     }
 
     #[test]

@@ -2411,3 +2411,36 @@ fn resume_redoes_an_output_that_changed_after_the_run() {
     let verify = chaff(&[&"verify", &out]);
     assert_eq!(verify.code, 0, "{verify:?}");
 }
+
+// --- bad input, by name -----------------------------------------------------------
+
+/// Strips `rows` as `in/s.jsonl` with the built-in rules; returns the run,
+/// the output folder and the output lines.
+fn strip_rows(tmp: &Path, rows: &[&str], code: i32) -> (Run, PathBuf, Vec<String>) {
+    let input = tmp.join("in");
+    write(&input.join("s.jsonl"), rows.concat());
+    let out = tmp.join("out");
+    let run = strip(&input, &out, &[], code);
+    let lines = lines_of(&fs::read(out.join("s.jsonl")).unwrap());
+    (run, out, lines)
+}
+
+#[test]
+fn a_numeric_text_is_a_row_error_not_a_document() {
+    let tmp = scratch();
+    let rows = [
+        "{\"id\":\"a\",\"text\":12345}\n",
+        "{\"id\":\"b\",\"text\":1.5e3}\n",
+        "{\"id\":\"c\",\"text\":\"A file photo shows both presidents. (AFP)\\n\\nThe talks lasted an hour.\\n\"}\n",
+    ];
+    let (run, out, lines) = strip_rows(tmp.path(), &rows, 1);
+    let path = tmp.path().join("in/s.jsonl").display().to_string();
+    for no in [1, 2] {
+        assert_eq!(lines[no - 1], rows[no - 1], "copied unchanged");
+        let now = format!("chaff: {path}:{no}: field `text` is not a string; copied unchanged");
+        assert!(run.stderr.lines().any(|l| l == now), "{now}: {run:?}");
+    }
+    let ids: Vec<String> = records(&out).into_iter().map(|r| r.id).collect();
+    assert_eq!(ids, ["c"]);
+    assert_eq!(chaff(&[&"verify", &out]).code, 0);
+}

@@ -176,7 +176,7 @@ pub fn strip_row(
         Ok(Some(id)) => id.into_owned(),
         _ => format!("{}:{line_no}", input.rel),
     };
-    let text = match row.string(&fields.text) {
+    let text = match row.text(&fields.text) {
         Ok(Some(text)) => text,
         Ok(None) => {
             return passthrough(
