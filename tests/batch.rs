@@ -2444,3 +2444,30 @@ fn a_numeric_text_is_a_row_error_not_a_document() {
     assert_eq!(ids, ["c"]);
     assert_eq!(chaff(&[&"verify", &out]).code, 0);
 }
+
+#[test]
+fn null_metadata_is_stripped_as_no_metadata_and_restores_byte_for_byte() {
+    let tmp = scratch();
+    let rows = [
+        "{\"id\":\"a\",\"text\":\"A file photo shows both presidents. (AFP)\\n\\nThe talks lasted an hour.\\n\",\"metadata\": null}\n",
+        "{\"id\":\"b\", \"metadata\":null, \"text\":\"Plain body.\\n\"}\n",
+    ];
+    let (run, out, lines) = strip_rows(tmp.path(), &rows, 0);
+    assert!(!run.stderr.contains("failed: "), "{run:?}");
+    let first = parse_json(lines[0].as_bytes());
+    assert_eq!(first["text"], "The talks lasted an hour.\n");
+    assert_eq!(first["metadata"]["chaff"]["edits"], 1);
+    let second = parse_json(lines[1].as_bytes());
+    assert_eq!(second["metadata"]["chaff"]["edits"], 0);
+    let ids: Vec<String> = records(&out).into_iter().map(|r| r.id).collect();
+    assert_eq!(ids, ["a", "b"]);
+
+    let verify = chaff(&[&"verify", &out]);
+    assert_eq!(verify.code, 0, "{verify:?}");
+    let restored = tmp.path().join("restored");
+    assert_eq!(chaff(&[&"restore", &out, &"--to", &restored]).code, 0);
+    assert_eq!(
+        fs::read_to_string(restored.join("s.jsonl")).unwrap(),
+        rows.concat()
+    );
+}
