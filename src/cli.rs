@@ -533,11 +533,26 @@ fn list_rules(args: RulesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
 struct Reporter<'a> {
     err: RefCell<&'a mut dyn Write>,
     progress: Option<Progress>,
+    /// Print warnings (not with `--quiet`).
+    warnings: bool,
 }
 
 impl Observer for Reporter<'_> {
     fn failure(&self, failure: &Failure) {
         let line = format!("chaff: {failure}");
+        match &self.progress {
+            Some(p) => p.println(&line),
+            None => {
+                let _ = writeln!(self.err.borrow_mut(), "{line}");
+            }
+        }
+    }
+
+    fn warning(&self, warning: &Failure) {
+        if !self.warnings {
+            return;
+        }
+        let line = format!("chaff: warning: {warning}");
         match &self.progress {
             Some(p) => p.println(&line),
             None => {
@@ -681,6 +696,7 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
     let reporter = Reporter {
         err: RefCell::new(err),
         progress: total_bytes.map(Progress::new),
+        warnings: !args.quiet,
     };
     let summary = if stdin {
         let stdin = io::stdin();
@@ -1055,6 +1071,7 @@ fn suggest(args: SuggestArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     let reporter = Reporter {
         err: RefCell::new(err),
         progress,
+        warnings: true,
     };
     let report = crate::suggest::suggest(&stripper, &sources, &args.paths, &options, &reporter)?;
     if let Some(p) = &reporter.progress {

@@ -1216,3 +1216,47 @@ fn strip_removes_the_temporary_files_a_killed_run_left_and_nothing_else() {
         }
     }
 }
+
+#[test]
+fn strip_warns_about_lone_cr_line_endings_naming_the_file() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    let mac = input.join("mac.txt");
+    write(&mac, "Headline\rFirst line.\rSecond line.\r");
+    write(&input.join("dos.txt"), "Headline\r\nBody.\r\n");
+    let shard = input.join("s.jsonl");
+    write(
+        &shard,
+        "{\"id\":\"a\",\"text\":\"x\"}\r{\"id\":\"b\",\"text\":\"y\"}\r",
+    );
+    let out = tmp.path().join("out");
+    let run = chaff(&[&"strip", &input, &"--out", &out, &"--no-builtin"]);
+    let warned = |path: &Path| {
+        let now = format!("chaff: warning: {}", path.display());
+        run.stderr
+            .lines()
+            .find(|l| l.starts_with(&now))
+            .unwrap_or_else(|| panic!("{now}: {run:?}"))
+            .to_string()
+    };
+    assert!(warned(&mac).contains("lone CR"), "{run:?}");
+    assert!(warned(&shard).starts_with(&format!("chaff: warning: {}:1: lone CR", shard.display())));
+    assert!(!run.stderr.contains("dos.txt"), "CRLF is fine: {run:?}");
+    // The text file is still stripped and restorable; the shard's one
+    // long line is a malformed row, copied through.
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        fs::read(out.join("mac.txt")).unwrap(),
+        fs::read(&mac).unwrap()
+    );
+    assert_eq!(chaff(&[&"verify", &out]).code, 0);
+    let quiet = chaff(&[
+        &"strip",
+        &mac,
+        &"--out",
+        &tmp.path().join("q"),
+        &"--quiet",
+        &"--no-builtin",
+    ]);
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""), "{quiet:?}");
+}

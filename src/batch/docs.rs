@@ -70,6 +70,15 @@ pub fn check_text(bytes: &[u8]) -> Result<&str, String> {
     })
 }
 
+/// The warning for text whose lines end in a lone carriage return.
+pub const LONE_CR: &str = "lone CR (\\r) line endings: lines are only split at LF, so rules that match whole lines may miss; convert to LF or CRLF";
+
+/// Whether `bytes` hold a carriage return that is not followed by a line
+/// feed (old Mac line endings).
+pub fn has_lone_cr(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
+}
+
 fn strip_doc(stripper: &Stripper, options: &Options, doc: &Document<'_>) -> DocOutcome {
     let stripped = SCRATCH.with(|s| stripper.strip_with(doc, &mut s.borrow_mut()));
     let mut record = stripped.record;

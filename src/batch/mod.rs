@@ -193,6 +193,9 @@ impl fmt::Display for Failure {
 pub trait Observer {
     /// A file or row failed (it is also listed in the summary).
     fn failure(&self, failure: &Failure);
+    /// Something about an input that is not an error but may surprise (it
+    /// is processed all the same).
+    fn warning(&self, _warning: &Failure) {}
     /// Work done so far: documents and input bytes.
     fn progress(&self, _documents: u64, _bytes: u64) {}
 }
@@ -240,6 +243,9 @@ struct Entry {
     size: u64,
     modified_ns: Option<u128>,
     errors: Vec<Failure>,
+    /// Warnings about the input (it was processed all the same).
+    #[serde(default)]
+    warnings: Vec<Failure>,
     hits: BTreeMap<String, u64>,
     publishers: BTreeMap<String, u64>,
     over_budget: Vec<String>,
@@ -338,6 +344,9 @@ pub fn strip(
         for result in results {
             match result {
                 Ok(entry) => {
+                    for w in &entry.warnings {
+                        observer.warning(w);
+                    }
                     for f in &entry.errors {
                         observer.failure(f);
                     }
@@ -607,6 +616,7 @@ fn process(ctx: &Ctx<'_>, input: &Input) -> Result<Entry, Failure> {
         size: meta.len(),
         modified_ns: modified_ns(&meta),
         errors: Vec::new(),
+        warnings: Vec::new(),
         hits: BTreeMap::new(),
         publishers: BTreeMap::new(),
         over_budget: Vec::new(),
@@ -647,6 +657,11 @@ fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), F
     let fail = |m: String| Failure::file(path.clone(), m);
     let bytes = std::fs::read(&input.path).map_err(|e| fail(format!("cannot read: {e}")))?;
     let text = docs::check_text(&bytes).map_err(&fail)?;
+    if docs::has_lone_cr(&bytes) {
+        entry
+            .warnings
+            .push(Failure::file(path.clone(), docs::LONE_CR.to_string()));
+    }
     let options = ctx.options;
     let outcome = docs::strip_text(ctx.stripper, options, input, text);
     let out_path = options.out.join(&input.rel);
@@ -739,6 +754,7 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     let mut buf: Vec<u8> = Vec::new();
     let mut block: Vec<(u64, usize, usize)> = Vec::with_capacity(BLOCK_ROWS);
     let mut done = false;
+    let mut lone_cr = false;
     while !done {
         let start = buf.len();
         let n = reader
@@ -748,6 +764,14 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
             done = true;
         } else {
             line_no += 1;
+            if !lone_cr && docs::has_lone_cr(&buf[start..]) {
+                lone_cr = true;
+                entry.warnings.push(Failure {
+                    file: path.clone(),
+                    line: Some(line_no),
+                    message: docs::LONE_CR.to_string(),
+                });
+            }
             block.push((line_no, start, buf.len()));
         }
         if !block.is_empty() && (done || block.len() >= BLOCK_ROWS || buf.len() >= BLOCK_BYTES) {
@@ -842,6 +866,7 @@ pub fn strip_stream(
     let mut line_no = 0;
     let mut delivered_rows = 0u64;
     let mut done = false;
+    let mut lone_cr = false;
     let mut block: Vec<(u64, Vec<u8>)> = Vec::new();
     let mut block_bytes = 0;
     let mut out_buf: Vec<u8> = Vec::new();
@@ -852,6 +877,14 @@ pub fn strip_stream(
             done = true;
         } else {
             line_no += 1;
+            if !lone_cr && docs::has_lone_cr(&line) {
+                lone_cr = true;
+                observer.warning(&Failure {
+                    file: "-".to_string(),
+                    line: Some(line_no),
+                    message: docs::LONE_CR.to_string(),
+                });
+            }
             block_bytes += line.len();
             block.push((line_no, line));
         }
