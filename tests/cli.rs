@@ -1260,3 +1260,54 @@ fn strip_warns_about_lone_cr_line_endings_naming_the_file() {
     ]);
     assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""), "{quiet:?}");
 }
+
+/// Runs the binary with `args`; kills it and fails if it takes more than
+/// 20 seconds (a read that blocks).
+fn run_bounded(args: &[&dyn AsRef<OsStr>]) -> std::process::Output {
+    let mut child = Command::new(BIN)
+        .args(args.iter().map(|a| a.as_ref()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("chaff blocked: {:?}", child.wait_with_output().unwrap());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn strip_reports_a_fifo_instead_of_blocking_on_it() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("a.txt"), "Body.\n");
+    let fifo = input.join("pipe.txt");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let shown = fifo.display().to_string();
+
+    // Named on the command line, and found in a walk.
+    for (n, paths) in [vec![&fifo, &input.join("a.txt")], vec![&input]]
+        .iter()
+        .enumerate()
+    {
+        let out = tmp.path().join(format!("out{n}"));
+        let mut args: Vec<&dyn AsRef<OsStr>> = vec![&"strip"];
+        for p in paths {
+            args.push(p);
+        }
+        args.extend([&"--out" as &dyn AsRef<OsStr>, &out, &"--no-builtin"]);
+        let run = run_bounded(&args);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(1), "{stderr}");
+        assert_reported(&stderr, &shown, "not a regular file (a FIFO)");
+        assert_eq!(fs::read_to_string(out.join("a.txt")).unwrap(), "Body.\n");
+    }
+}
