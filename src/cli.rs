@@ -715,10 +715,14 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
             },
             _ => None,
         };
+        let provenance_path = options.provenance_path();
         let mut provenance = match (&args.out, options.provenance) {
             (Some(dir), ProvenanceMode::Jsonl) => {
-                std::fs::create_dir_all(dir)?;
-                Some(batch::AtomicFile::create(&options.provenance_path())?)
+                std::fs::create_dir_all(dir).map_err(batch::named(dir))?;
+                Some(
+                    batch::AtomicFile::create(&provenance_path)
+                        .map_err(batch::named(&provenance_path))?,
+                )
             }
             _ => None,
         };
@@ -734,7 +738,7 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         )?;
         let recorded = provenance.is_some();
         if let Some(p) = provenance {
-            p.commit()?;
+            p.commit().map_err(batch::named(&provenance_path))?;
         }
         // A closed stdout counts as done; with no records to account for,
         // nothing is said about it.
@@ -979,7 +983,7 @@ fn check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         } else {
             crate::report::json(&report, args.deny_warnings)
         };
-        batch::write_atomic(r, text.as_bytes())?;
+        batch::write_atomic(r, text.as_bytes()).map_err(batch::named(r))?;
     }
     for f in &report.test_failures {
         writeln!(out, "rule test failed: {f}")?;

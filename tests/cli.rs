@@ -1311,3 +1311,59 @@ fn strip_reports_a_fifo_instead_of_blocking_on_it() {
         assert_eq!(fs::read_to_string(out.join("a.txt")).unwrap(), "Body.\n");
     }
 }
+
+#[test]
+fn errors_of_the_output_folder_name_the_path() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("a.txt"), "Body.\n");
+    let file = tmp.path().join("plain-file");
+    write(&file, "not a folder\n");
+    let under = file.join("out");
+    let shown = under.display().to_string();
+
+    let run = chaff(&[&"strip", &input, &"--out", &under, &"--no-builtin"]);
+    assert_ne!(run.code, 0, "{run:?}");
+    let line = run.stderr.lines().last().unwrap_or_default();
+    assert!(
+        line.contains(&shown) && line.contains("Not a directory"),
+        "{run:?}"
+    );
+
+    let stdin = Command::new(BIN)
+        .args(["strip", "-", "--no-builtin", "--out"])
+        .arg(&under)
+        .stdin(fs::File::open(input.join("a.txt")).unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&stdin.stderr);
+    assert_ne!(stdin.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&shown) && stderr.contains("Not a directory"),
+        "{stderr}"
+    );
+
+    let verify = chaff(&[&"verify", &file]);
+    assert_eq!(verify.code, 1, "{verify:?}");
+    assert!(
+        verify.stderr.contains(&*file.display().to_string()),
+        "{verify:?}"
+    );
+
+    let out = tmp.path().join("out");
+    assert_eq!(
+        chaff(&[
+            &"strip",
+            &input,
+            &"--out",
+            &out,
+            &"--quiet",
+            &"--no-builtin"
+        ])
+        .code,
+        0
+    );
+    let restore = chaff(&[&"restore", &out, &"--to", &under]);
+    assert_ne!(restore.code, 0, "{restore:?}");
+    assert!(restore.stderr.contains(&shown), "{restore:?}");
+}

@@ -19,7 +19,7 @@ pub mod walk;
 pub use guard::Refused;
 pub use lock::Lock;
 pub use manifest::Manifest;
-pub use output::{AtomicFile, write_atomic};
+pub use output::{AtomicFile, named, write_atomic};
 pub use walk::{Input, Kind, WalkOptions};
 
 use crate::compress::{self, Compression};
@@ -296,7 +296,8 @@ pub fn strip(
         observer.failure(f);
     }
     let inputs = walk::partition(inputs, options.rank, options.world_size);
-    std::fs::create_dir_all(options.out.join(".chaff"))?;
+    let state = options.out.join(".chaff");
+    std::fs::create_dir_all(&state).map_err(named(&state))?;
     let pool = options.pool()?;
     let ctx = Ctx {
         stripper,
@@ -310,7 +311,7 @@ pub fn strip(
     } else {
         HashMap::new()
     };
-    let mut journal = Journal::open(&journal_path, options.resume)?;
+    let mut journal = Journal::open(&journal_path, options.resume).map_err(named(&journal_path))?;
     // Offsets in the journal of each input's entry, or why it failed, in
     // input order.
     let mut entries: Vec<Result<(u64, u64), Failure>> = Vec::with_capacity(inputs.len());
@@ -352,7 +353,8 @@ pub fn strip(
                     }
                     docs_done += entry.summary.docs;
                     bytes_done += entry.summary.bytes_in;
-                    entries.push(Ok(journal.append(&entry)?));
+                    let at = journal.append(&entry).map_err(named(&journal_path))?;
+                    entries.push(Ok(at));
                 }
                 Err(f) => {
                     observer.failure(&f);
@@ -360,7 +362,7 @@ pub fn strip(
                 }
             }
         }
-        journal.flush()?;
+        journal.flush().map_err(named(&journal_path))?;
         observer.progress(docs_done, bytes_done);
         start = end;
     }
@@ -378,19 +380,24 @@ fn finish(
     started: Instant,
 ) -> io::Result<()> {
     let options = ctx.options;
-    let mut journal = File::open(journal_path)?;
+    let provenance_path = options.provenance_path();
+    let manifest_path = options.manifest_path();
+    let mut journal = File::open(journal_path).map_err(named(journal_path))?;
     let mut provenance = match options.provenance {
-        ProvenanceMode::Jsonl => Some(output::AtomicFile::create(&options.provenance_path())?),
+        ProvenanceMode::Jsonl => {
+            Some(output::AtomicFile::create(&provenance_path).map_err(named(&provenance_path))?)
+        }
         _ => None,
     };
-    let mut compacted = output::AtomicFile::create(journal_path)?;
+    let mut compacted = output::AtomicFile::create(journal_path).map_err(named(journal_path))?;
     // File summaries go straight into the manifest: memory does not grow
     // with the number of files.
     let mut manifest = manifest::ManifestWriter::start(
-        output::AtomicFile::create(&options.manifest_path())?,
+        output::AtomicFile::create(&manifest_path).map_err(named(&manifest_path))?,
         ctx.stripper,
         options,
-    )?;
+    )
+    .map_err(named(&manifest_path))?;
     let mut line = Vec::new();
     for entry in entries {
         let (offset, len) = match entry {
@@ -401,19 +408,28 @@ fn finish(
             }
         };
         line.resize(len as usize, 0);
-        journal.seek(SeekFrom::Start(offset))?;
-        journal.read_exact(&mut line)?;
-        let entry: Entry = serde_json::from_slice(&line).map_err(io::Error::other)?;
-        compacted.write_all(&line)?;
-        compacted.write_all(b"\n")?;
+        journal
+            .seek(SeekFrom::Start(offset))
+            .and_then(|_| journal.read_exact(&mut line))
+            .map_err(named(journal_path))?;
+        let entry: Entry = serde_json::from_slice(&line)
+            .map_err(io::Error::other)
+            .map_err(named(journal_path))?;
+        compacted
+            .write_all(&line)
+            .and_then(|_| compacted.write_all(b"\n"))
+            .map_err(named(journal_path))?;
         if let Some(p) = provenance.as_mut() {
             for r in &entry.records {
-                p.write_all(r.get().as_bytes())?;
-                p.write_all(b"\n")?;
+                p.write_all(r.get().as_bytes())
+                    .and_then(|_| p.write_all(b"\n"))
+                    .map_err(named(&provenance_path))?;
             }
             if let Some(spool) = &entry.spool {
-                let mut f = File::open(options.out.join(spool))?;
-                io::copy(&mut f, p)?;
+                let spool = options.out.join(spool);
+                File::open(&spool)
+                    .and_then(|mut f| io::copy(&mut f, p))
+                    .map_err(named(&spool))?;
             }
         }
         summary.totals.add(&entry.summary);
@@ -425,17 +441,22 @@ fn finish(
         }
         summary.over_budget.extend(entry.over_budget);
         summary.failures.extend(entry.errors);
-        manifest.file(&entry.summary)?;
+        manifest
+            .file(&entry.summary)
+            .map_err(named(&manifest_path))?;
     }
     if let Some(p) = provenance {
-        p.commit()?;
+        p.commit().map_err(named(&provenance_path))?;
     }
-    compacted.commit()?;
+    compacted.commit().map_err(named(journal_path))?;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.totals.failed_files =
         summary.failures.iter().filter(|f| f.line.is_none()).count() as u64;
     summary.totals.failed_rows = summary.failures.len() as u64 - summary.totals.failed_files;
-    manifest.finish(summary)?.commit()
+    manifest
+        .finish(summary)
+        .and_then(output::AtomicFile::commit)
+        .map_err(named(&manifest_path))
 }
 
 /// A previous run's entry for `input`, if it can stand: same key, same file

@@ -27,7 +27,8 @@ pub struct RestoreReport {
 
 /// The manifests in an output folder, in name order.
 fn manifests(out: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(out)?
+    let mut found: Vec<PathBuf> = std::fs::read_dir(out)
+        .map_err(super::named(out))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.file_name()
@@ -62,7 +63,7 @@ pub fn restore(out: &Path, to: Option<&Path>) -> io::Result<RestoreReport> {
     let mut report = RestoreReport::default();
     let mut read = Vec::new();
     for manifest_path in manifests(out)? {
-        let text = std::fs::read_to_string(&manifest_path)?;
+        let text = std::fs::read_to_string(&manifest_path).map_err(super::named(&manifest_path))?;
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
