@@ -2339,8 +2339,16 @@ fn inputs_whose_sidecar_or_attribute_paths_collide_are_failed_naming_both() {
         "{line}"
     );
     assert_eq!(manifest_files(&manifest(&second)), ["s.jsonl", "t.txt"]);
+    // The outputs written verify; the input that was failed is listed.
     let verify = chaff(&[&"verify", &second]);
-    assert_eq!(verify.code, 0, "{verify:?}");
+    assert_eq!(verify.code, 1, "{verify:?}");
+    assert_eq!(verify.stdout, "verified 2 files (2 documents); 1 failed\n");
+    assert!(
+        verify
+            .stderr
+            .starts_with(&format!("chaff: {loser}: not in the output folder")),
+        "{verify:?}"
+    );
 
     // `a` and `a.jsonl` would both write `attributes/NAME/a.jsonl`.
     let input = tmp.path().join("attrs");
@@ -2469,5 +2477,127 @@ fn null_metadata_is_stripped_as_no_metadata_and_restores_byte_for_byte() {
     assert_eq!(
         fs::read_to_string(restored.join("s.jsonl")).unwrap(),
         rows.concat()
+    );
+}
+
+// --- verify checks everything the folder says -------------------------------------
+
+/// A folder stripped from one text file (non-ASCII before its caption), one
+/// shard and one file that is not UTF-8; returns input and output folders.
+fn verify_fixture(tmp: &Path) -> (PathBuf, PathBuf) {
+    let input = tmp.join("in");
+    let body = "Caf\u{e9} au lait.\n\nA file photo shows both presidents. (AFP)\n\nThe talks lasted an hour.\n";
+    write(&input.join("a.txt"), body);
+    write(
+        &input.join("s.jsonl"),
+        format!(
+            "{{\"id\":\"r\",\"text\":{},\"metadata\":{{\"url\":\"https://x.test/r\"}}}}\n",
+            json_string(body)
+        ),
+    );
+    write(&input.join("bad.txt"), b"\xff\xfe");
+    let out = tmp.join("out");
+    strip(&input, &out, &["--quiet"], 1);
+    (input, out)
+}
+
+/// Runs verify, expecting it to fail; returns its stderr.
+fn verify_fails(out: &Path) -> String {
+    let verify = chaff(&[&"verify", &out]);
+    assert_eq!(verify.code, 1, "{verify:?}");
+    verify.stderr
+}
+
+#[test]
+fn verify_lists_the_inputs_the_run_failed_on_and_files_no_manifest_accounts_for() {
+    let tmp = scratch();
+    let (input, out) = verify_fixture(tmp.path());
+    let stderr = verify_fails(&out);
+    let bad = input.join("bad.txt").display().to_string();
+    assert!(
+        stderr.starts_with(&format!(
+            "chaff: {bad}: not in the output folder: the run failed on it (not UTF-8"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
+    write(&out.join("stale.txt"), "From an earlier run.\n");
+    write(&out.join("sub/notes.jsonl"), "{}\n");
+    let stderr = verify_fails(&out);
+    for foreign in ["stale.txt", "sub/notes.jsonl"] {
+        let shown = out.join(foreign).display().to_string();
+        assert!(
+            stderr.contains(&format!("chaff: {shown}: not listed in any manifest")),
+            "{foreign}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn verify_checks_record_offsets_sizes_and_the_bytes_of_rows_outside_the_text() {
+    let tmp = scratch();
+    let (_, out) = verify_fixture(tmp.path());
+    // Only the failed input is a problem.
+    assert_eq!(verify_fails(&out).lines().count(), 1);
+    let provenance = out.join("provenance.jsonl");
+    let kept = fs::read_to_string(&provenance).unwrap();
+    let records: Vec<Value> = kept.lines().map(|l| parse_json(l.as_bytes())).collect();
+    assert_eq!(records.len(), 2);
+    assert_eq!(
+        records[0]["edits"][0]["char_start"], 15,
+        "after one two-byte character"
+    );
+
+    type Change = fn(&mut Value);
+    let edits: [(&str, Change); 3] = [
+        ("char_start", |r| r["edits"][0]["char_start"] = 16.into()),
+        ("char_end", |r| r["edits"][0]["char_end"] = 99.into()),
+        ("input_bytes", |r| r["input_bytes"] = 7.into()),
+    ];
+    for (what, edit) in edits {
+        for (n, file) in ["a.txt", "s.jsonl"].iter().enumerate() {
+            let mut changed = records.clone();
+            edit(&mut changed[n]);
+            let text: String = changed.iter().map(|r| format!("{r}\n")).collect();
+            fs::write(&provenance, text).unwrap();
+            let stderr = verify_fails(&out);
+            assert!(
+                stderr
+                    .lines()
+                    .any(|l| l.starts_with(&format!("chaff: {file}: ")) && l.contains(what)),
+                "{what} of {file}: {stderr}"
+            );
+        }
+    }
+    fs::write(&provenance, &kept).unwrap();
+
+    // The manifest's hash of an output.
+    let manifest_path = out.join("_manifest.json");
+    let manifest_text = fs::read_to_string(&manifest_path).unwrap();
+    let mut changed = parse_json(manifest_text.as_bytes());
+    let files = changed["files"].as_array_mut().unwrap();
+    let a = files.iter_mut().find(|f| f["file"] == "a.txt").unwrap();
+    a["output_hash"] = format!("blake3:{}", "0".repeat(64)).into();
+    fs::write(&manifest_path, changed.to_string()).unwrap();
+    let stderr = verify_fails(&out);
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("chaff: a.txt: ") && l.contains("output has hash")),
+        "{stderr}"
+    );
+    fs::write(&manifest_path, manifest_text).unwrap();
+
+    // A byte of a row outside its text: the URL.
+    let shard = out.join("s.jsonl");
+    let row = fs::read_to_string(&shard).unwrap();
+    fs::write(&shard, row.replace("x.test/r", "x.test/R")).unwrap();
+    let stderr = verify_fails(&out);
+    assert!(
+        stderr.lines().any(
+            |l| l.starts_with("chaff: s.jsonl: ") && l.contains("line 1: bytes outside `text`")
+        ),
+        "{stderr}"
     );
 }
