@@ -1101,7 +1101,8 @@ fn strip_refuses_an_output_folder_that_would_overwrite_an_input() {
         assert_eq!(contents(&input), before, "{paths:?} --out {out:?}");
     }
 
-    // The same through a link in the output folder's path.
+    // The same through a link in the output folder's path, and through an
+    // input that is a link to a file the run would write.
     #[cfg(unix)]
     {
         let link = tmp.path().join("link");
@@ -1109,6 +1110,25 @@ fn strip_refuses_an_output_folder_that_would_overwrite_an_input() {
         let run = chaff(&[&"strip", &input, &"--out", &link, &"--no-builtin"]);
         assert_refused(&run, &[&link]);
         assert_eq!(contents(&input), before);
+
+        let old = tmp.path().join("old");
+        let first = chaff(&[
+            &"strip",
+            &input,
+            &"--out",
+            &old,
+            &"--no-builtin",
+            &"--quiet",
+        ]);
+        assert_eq!(first.code, 0, "{first:?}");
+        let linked = tmp.path().join("linked");
+        write(&linked.join("sub/extra.txt"), "Extra body.\n");
+        let to_old = linked.join("old-extra.txt");
+        std::os::unix::fs::symlink(old.join("sub/extra.txt"), &to_old).unwrap();
+        let kept = fs::read(old.join("sub/extra.txt")).unwrap();
+        let run = chaff(&[&"strip", &linked, &"--out", &old, &"--no-builtin"]);
+        assert_refused(&run, &[&old, &to_old]);
+        assert_eq!(fs::read(old.join("sub/extra.txt")).unwrap(), kept);
     }
 
     // An output folder inside the input folder, where nothing lands on an

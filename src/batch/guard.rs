@@ -147,6 +147,12 @@ pub(super) fn check_strip(
         if let Some(p) = places.of(&input.path) {
             by_place.insert(p, input);
         }
+        // A link's target is read too: an output renamed over it would
+        // change the input.
+        let link = std::fs::symlink_metadata(&input.path).is_ok_and(|m| m.file_type().is_symlink());
+        if let Some(target) = link.then(|| input.path.canonicalize().ok()).flatten() {
+            by_place.insert(target, input);
+        }
     }
     if let Some(input) = out_place.as_ref().and_then(|p| by_place.get(p)) {
         return Err(Refused(format!(
