@@ -2601,3 +2601,75 @@ fn verify_checks_record_offsets_sizes_and_the_bytes_of_rows_outside_the_text() {
         "{stderr}"
     );
 }
+
+#[test]
+fn resume_redoes_an_input_whose_sidecar_records_or_attribute_file_changed() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        write(&input.join(name), format!("Body of {name}.\n"));
+    }
+    for name in ["s.jsonl", "t.jsonl", "u.jsonl"] {
+        write(
+            &input.join(name),
+            format!("{{\"id\":\"{name}\",\"text\":\"Row.\\n\"}}\n"),
+        );
+    }
+    type Case<'a> = (&'a [&'a str], &'a [&'a str]);
+    let runs: [Case; 3] = [
+        (
+            &["--provenance", "sidecar"],
+            &["a.txt.prov.json", "s.jsonl.prov.jsonl"],
+        ),
+        (
+            &["--attributes", "chaff"],
+            &["attributes/chaff/b.txt.jsonl", "attributes/chaff/t.jsonl"],
+        ),
+        (&[], &[".chaff/records/u.jsonl.jsonl"]),
+    ];
+    for (n, (options, changed)) in runs.iter().enumerate() {
+        let out = tmp.path().join(format!("out{n}"));
+        let mut args = vec!["--quiet", "--no-builtin"];
+        args.extend(options.iter());
+        strip(&input, &out, &args, 0);
+        let fresh = snapshot(&out);
+        for rel in changed.iter() {
+            let path = out.join(rel);
+            let text = fs::read_to_string(&path).unwrap();
+            fs::write(&path, text.replace("\"id\"", "\"ID\"")).unwrap();
+        }
+        args.push("--resume");
+        strip(&input, &out, &args, 0);
+        let redone: Vec<String> = resumed_flags(&out)
+            .into_iter()
+            .filter(|(_, resumed)| !resumed)
+            .map(|(file, _)| file)
+            .collect();
+        let expected: Vec<String> = changed
+            .iter()
+            .map(|rel| {
+                let name = rel.rsplit('/').next().unwrap();
+                name.split_once('.')
+                    .map(|(stem, _)| stem)
+                    .unwrap()
+                    .to_string()
+            })
+            .map(|stem| {
+                let ext = if ["a", "b", "c"].contains(&stem.as_str()) {
+                    "txt"
+                } else {
+                    "jsonl"
+                };
+                format!("{stem}.{ext}")
+            })
+            .collect();
+        assert_eq!(redone, expected, "{options:?}");
+        for rel in changed.iter() {
+            assert!(
+                fs::read(out.join(rel)).unwrap() == fresh[*rel],
+                "{rel} written again"
+            );
+        }
+        assert_eq!(chaff(&[&"verify", &out]).code, 0);
+    }
+}

@@ -254,6 +254,11 @@ struct Entry {
     /// `.chaff/records/` so a large shard's provenance never sits in memory.
     #[serde(default)]
     spool: Option<String>,
+    /// Hashes of the other files written for the input (sidecar, records
+    /// spool, attribute file; of their decompressed bytes), by path relative
+    /// to the output folder, so resume can tell one that changed.
+    #[serde(default)]
+    side_hashes: BTreeMap<String, String>,
 }
 
 /// Shared, read-only state of a run.
@@ -494,8 +499,14 @@ fn reusable(ctx: &Ctx<'_>, input: &Input, journal: &Path, at: (u64, u64)) -> Opt
                 .join(rel)
                 .is_file()
         });
-    // An output changed since (edited, truncated, replaced) is redone.
-    let same = same && output_unchanged(&ctx.options.out.join(&input.rel), &entry.summary);
+    // An output changed since (edited, truncated, replaced) is redone, and
+    // so is one whose sidecar, records or attribute file changed.
+    let same = same
+        && output_unchanged(&ctx.options.out.join(&input.rel), &entry.summary)
+        && entry
+            .side_hashes
+            .iter()
+            .all(|(rel, hash)| has_hash(&ctx.options.out.join(rel), hash, Kind::Jsonl));
     same.then_some(entry).map(|mut e| {
         e.summary.resumed = true;
         e
@@ -505,11 +516,17 @@ fn reusable(ctx: &Ctx<'_>, input: &Input, journal: &Path, at: (u64, u64)) -> Opt
 /// Whether the output at `path` still has the hash its run recorded (of the
 /// decompressed bytes, for JSONL).
 fn output_unchanged(path: &Path, summary: &FileSummary) -> bool {
-    let Some(kind) = crate::provenance::HashKind::of(&summary.output_hash) else {
+    has_hash(path, &summary.output_hash, summary.kind)
+}
+
+/// Whether the file at `path` has the hash `expected` (of its decompressed
+/// bytes, unless it is a text file).
+fn has_hash(path: &Path, expected: &str, file_kind: Kind) -> bool {
+    let Some(kind) = crate::provenance::HashKind::of(expected) else {
         return false;
     };
     let mut hasher = kind.hasher();
-    let mut reader: Box<dyn Read> = match summary.kind {
+    let mut reader: Box<dyn Read> = match file_kind {
         Kind::Text => match File::open(path) {
             Ok(f) => Box::new(f),
             Err(_) => return false,
@@ -528,7 +545,7 @@ fn output_unchanged(path: &Path, summary: &FileSummary) -> bool {
             Err(_) => return false,
         }
     }
-    hasher.finish() == summary.output_hash
+    hasher.finish() == expected
 }
 
 fn modified_ns(meta: &std::fs::Metadata) -> Option<u128> {
@@ -643,6 +660,7 @@ fn process(ctx: &Ctx<'_>, input: &Input) -> Result<Entry, Failure> {
         over_budget: Vec::new(),
         records: Vec::new(),
         spool: None,
+        side_hashes: BTreeMap::new(),
     };
     match input.kind {
         Kind::Text => process_text(ctx, input, &mut entry)?,
@@ -694,23 +712,28 @@ fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), F
             .records
             .push(RawValue::from_string(record_json).expect("valid JSON")),
         ProvenanceMode::Sidecar => {
-            let side = options.out.join(sidecar_name(&input.rel, Kind::Text));
+            let side_rel = sidecar_name(&input.rel, Kind::Text);
+            let side = options.out.join(&side_rel);
             let pretty = serde_json::to_vec_pretty(&outcome.record).expect("records serialize");
             write_atomic(&side, &pretty).map_err(|e| {
                 Failure::file(side.display().to_string(), format!("cannot write: {e}"))
             })?;
+            entry
+                .side_hashes
+                .insert(side_rel, ctx.stripper.hash().hash(&pretty));
         }
         ProvenanceMode::None => {}
     }
     if let Some(name) = &options.attributes {
         let line = docs::attributes_row(name, &outcome.record.id, Some(&outcome.record));
-        let attr = options
-            .out
-            .join("attributes")
-            .join(name)
-            .join(format!("{}.jsonl", input.rel));
-        write_atomic(&attr, format!("{line}\n").as_bytes())
+        let attr_rel = guard::attributes_rel(name, input);
+        let attr = options.out.join(&attr_rel);
+        let bytes = format!("{line}\n");
+        write_atomic(&attr, bytes.as_bytes())
             .map_err(|e| Failure::file(attr.display().to_string(), format!("cannot write: {e}")))?;
+        entry
+            .side_hashes
+            .insert(attr_rel, ctx.stripper.hash().hash(bytes.as_bytes()));
     }
     let s = &mut entry.summary;
     s.bytes_in = bytes.len() as u64;
@@ -769,6 +792,8 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     };
     let mut in_hash = ctx.stripper.hash().hasher();
     let mut out_hash = ctx.stripper.hash().hasher();
+    let mut records_hash = ctx.stripper.hash().hasher();
+    let mut attributes_hash = ctx.stripper.hash().hasher();
     let mut line_no = 0u64;
     // A block's lines sit one after another in `buf`; `block` holds each
     // line's number and range. Both are reused from block to block.
@@ -816,6 +841,8 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
                     a.write_all(r.attributes.as_bytes())
                         .and_then(|_| a.write_all(b"\n"))
                         .map_err(|e| fail(format!("cannot write attributes: {e}")))?;
+                    attributes_hash.update(r.attributes.as_bytes());
+                    attributes_hash.update(b"\n");
                 }
                 if let Some(failure) = r.failure {
                     entry.errors.push(failure);
@@ -831,6 +858,8 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
                         s.write_all(json.as_bytes())
                             .and_then(|_| s.write_all(b"\n"))
                             .map_err(|e| fail(format!("cannot write records: {e}")))?;
+                        records_hash.update(json.as_bytes());
+                        records_hash.update(b"\n");
                     }
                     add_outcome(entry, &outcome);
                 }
@@ -845,13 +874,20 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     if let Some(s) = sidecar {
         s.commit()
             .map_err(|e| fail(format!("cannot write records: {e}")))?;
-        if options.provenance == ProvenanceMode::Jsonl {
-            entry.spool = Some(spool_rel);
-        }
+        let rel = if options.provenance == ProvenanceMode::Jsonl {
+            entry.spool = Some(spool_rel.clone());
+            spool_rel
+        } else {
+            sidecar_name(&input.rel, Kind::Jsonl)
+        };
+        entry.side_hashes.insert(rel, records_hash.finish());
     }
-    if let Some(a) = attributes {
+    if let (Some(a), Some(name)) = (attributes, &options.attributes) {
         a.commit()
             .map_err(|e| fail(format!("cannot write attributes: {e}")))?;
+        entry
+            .side_hashes
+            .insert(guard::attributes_rel(name, input), attributes_hash.finish());
     }
     entry.summary.rows = line_no;
     entry.summary.input_hash = in_hash.finish();
