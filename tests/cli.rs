@@ -1387,3 +1387,31 @@ fn errors_of_the_output_folder_name_the_path() {
     assert_ne!(restore.code, 0, "{restore:?}");
     assert!(restore.stderr.contains(&shown), "{restore:?}");
 }
+
+#[test]
+fn strip_warns_about_a_jsonl_text_with_lone_cr_line_endings() {
+    let tmp = scratch();
+    let shard = tmp.path().join("in/m.jsonl");
+    write(
+        &shard,
+        "{\"id\":\"a\",\"text\":\"Fine.\\r\\n\"}\n{\"id\":\"b\",\"text\":\"Head\\rBody.\\r\"}\n{\"id\":\"c\",\"text\":\"More\\r\"}\n",
+    );
+    let out = tmp.path().join("out");
+    let run = chaff(&[&"strip", &shard, &"--out", &out, &"--no-builtin"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("warning"))
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "once per file, at the first row: {run:?}"
+    );
+    assert!(
+        warnings[0].starts_with(&format!("chaff: warning: {}:2: lone CR", shard.display())),
+        "{run:?}"
+    );
+    assert_eq!(chaff(&[&"verify", &out]).code, 0);
+}

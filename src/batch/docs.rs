@@ -132,6 +132,8 @@ pub struct RowResult {
     /// The document's provenance record as JSON, serialized by the worker
     /// that stripped it (unless provenance is off).
     pub record_json: Option<String>,
+    /// A warning about the row's text (lone CR line endings).
+    pub warning: Option<Failure>,
 }
 
 /// Splits a line's ending (`\n` or `\r\n`) off.
@@ -168,6 +170,7 @@ pub fn strip_row(
             .map(|name| attributes_row(name, id.unwrap_or(""), None))
             .unwrap_or_default(),
         record_json: None,
+        warning: None,
     };
     let (body, ending) = split_ending(line);
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -206,6 +209,7 @@ pub fn strip_row(
     doc.publisher = publisher.as_deref();
     doc.url = url.as_deref();
     let mut outcome = strip_doc(stripper, options, &doc);
+    let lone_cr = has_lone_cr(text.as_bytes());
     let raw_text = row.get(&fields.text).map(|r| r.get()).unwrap_or_default();
     // Keep the row's escaping style; only an encoding neither style
     // reproduces is stored whole.
@@ -260,6 +264,11 @@ pub fn strip_row(
                 failure: None,
                 attributes,
                 record_json,
+                warning: lone_cr.then(|| Failure {
+                    file: file.clone(),
+                    line: Some(line_no),
+                    message: LONE_CR.to_string(),
+                }),
             }
         }
         Err(e) => passthrough(Some(format!("{e}; copied unchanged")), Some(&id)),

@@ -847,6 +847,12 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
                 if let Some(failure) = r.failure {
                     entry.errors.push(failure);
                 }
+                if let Some(warning) = r.warning
+                    && !lone_cr
+                {
+                    lone_cr = true;
+                    entry.warnings.push(warning);
+                }
                 if let Some(outcome) = r.outcome {
                     if let Some(s) = sidecar.as_mut() {
                         let json = match r.record_json {
@@ -977,6 +983,12 @@ pub fn strip_stream(
                 if let Some(f) = r.failure {
                     observer.failure(&f);
                     summary.failures.push(f);
+                }
+                if let Some(w) = r.warning
+                    && !lone_cr
+                {
+                    lone_cr = true;
+                    observer.warning(&w);
                 }
                 if let Some(o) = r.outcome {
                     if let Some(p) = provenance.as_mut() {
