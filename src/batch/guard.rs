@@ -162,6 +162,14 @@ pub(super) fn check_strip(
         )));
     }
     let overwrites = |what: &str, written: &Path, by: Option<&Input>, input: &Input| {
+        if by.is_some_and(|b| b.path == input.path) {
+            return Refused(format!(
+                "--out {}: the {what} {} of the input {} is that input itself; choose an output folder outside the inputs",
+                out.display(),
+                written.display(),
+                input.path.display()
+            ));
+        }
         let whose = by.map_or_else(String::new, |b| format!(" of {}", b.path.display()));
         Refused(format!(
             "--out {}: the {what} {}{whose} would overwrite the input {}; choose an output folder outside the inputs",
