@@ -540,11 +540,26 @@ fn list_rules(args: RulesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
 struct Reporter<'a> {
     err: RefCell<&'a mut dyn Write>,
     progress: Option<Progress>,
+    /// Print warnings (not with `--quiet`).
+    warnings: bool,
 }
 
 impl Observer for Reporter<'_> {
     fn failure(&self, failure: &Failure) {
         let line = format!("chaff: {failure}");
+        match &self.progress {
+            Some(p) => p.println(&line),
+            None => {
+                let _ = writeln!(self.err.borrow_mut(), "{line}");
+            }
+        }
+    }
+
+    fn warning(&self, warning: &Failure) {
+        if !self.warnings {
+            return;
+        }
+        let line = format!("chaff: warning: {warning}");
         match &self.progress {
             Some(p) => p.println(&line),
             None => {
@@ -689,6 +704,7 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
     let reporter = Reporter {
         err: RefCell::new(err),
         progress: total_bytes.map(Progress::new),
+        warnings: !args.quiet,
     };
     let summary = if stdin {
         let stdin = io::stdin();
@@ -707,10 +723,14 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
             },
             _ => None,
         };
+        let provenance_path = options.provenance_path();
         let mut provenance = match (&args.out, options.provenance) {
             (Some(dir), ProvenanceMode::Jsonl) => {
-                std::fs::create_dir_all(dir)?;
-                Some(batch::AtomicFile::create(&options.provenance_path())?)
+                std::fs::create_dir_all(dir).map_err(batch::named(dir))?;
+                Some(
+                    batch::AtomicFile::create(&provenance_path)
+                        .map_err(batch::named(&provenance_path))?,
+                )
             }
             _ => None,
         };
@@ -726,7 +746,7 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         )?;
         let recorded = provenance.is_some();
         if let Some(p) = provenance {
-            p.commit()?;
+            p.commit().map_err(batch::named(&provenance_path))?;
         }
         // A closed stdout counts as done; with no records to account for,
         // nothing is said about it.
@@ -984,7 +1004,7 @@ fn check(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         } else {
             crate::report::json(&report, args.deny_warnings)
         };
-        batch::write_atomic(r, text.as_bytes())?;
+        batch::write_atomic(r, text.as_bytes()).map_err(batch::named(r))?;
     }
     for f in &report.test_failures {
         writeln!(out, "rule test failed: {f}")?;
@@ -1175,6 +1195,7 @@ fn suggest(args: SuggestArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     let reporter = Reporter {
         err: RefCell::new(err),
         progress,
+        warnings: true,
     };
     let report = crate::suggest::suggest(&stripper, &sources, &args.paths, &options, &reporter)?;
     if let Some(p) = &reporter.progress {

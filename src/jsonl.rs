@@ -120,7 +120,7 @@ impl<'a> Row<'a> {
     ///   (after it, for the first field);
     /// - `metadata_additions` replace or add keys inside the `metadata`
     ///   object, adding `,"metadata":{…}` after the last field when the row
-    ///   has none.
+    ///   has none, and putting the object in place of a `"metadata":null`.
     ///
     /// Values are raw JSON and are not checked.
     pub fn splice(
@@ -180,7 +180,14 @@ impl<'a> Row<'a> {
             }
         }
         if !metadata_additions.is_empty() {
-            match self.fields.iter().rposition(|(k, _)| k == METADATA) {
+            let found = self.fields.iter().rposition(|(k, _)| k == METADATA);
+            match found {
+                // `null` is no metadata: it becomes the object, in its place
+                // (the record keeps the `null` to restore).
+                Some(i) if self.fields[i].1.get() == "null" => {
+                    let (s, e) = range(self.fields[i].1);
+                    edits.push((s, e, object_of(metadata_additions)));
+                }
                 Some(i) => {
                     let meta = self.fields[i].1;
                     let inner = Row::parse(meta.get()).map_err(|_| RowError::WrongType {
@@ -216,19 +223,7 @@ impl<'a> Row<'a> {
                         edits.push((inner_end, inner_end, added));
                     }
                 }
-                None => {
-                    let mut object = String::from("{");
-                    for (n, (key, raw)) in metadata_additions.iter().enumerate() {
-                        if n > 0 {
-                            object.push(',');
-                        }
-                        push_json_string(&mut object, key);
-                        object.push(':');
-                        object.push_str(raw);
-                    }
-                    object.push('}');
-                    append(METADATA, &object);
-                }
+                None => append(METADATA, &object_of(metadata_additions)),
             }
         }
         if !appended.is_empty() {
@@ -313,6 +308,19 @@ impl<'a> Row<'a> {
                 field: path.to_string(),
                 expected: "a string",
             }),
+        }
+    }
+
+    /// The string at `path`, for a field that holds a document's text: as
+    /// [`Row::string`], but a number (`12345`, `1.5e3`) is
+    /// [`RowError::WrongType`] as well, since it is no text.
+    pub fn text(&self, path: &str) -> Result<Option<Cow<'a, str>>, RowError> {
+        match self.get(path) {
+            Some(value) if !value.get().starts_with('"') => Err(RowError::WrongType {
+                field: path.to_string(),
+                expected: "a string",
+            }),
+            _ => self.string(path),
         }
     }
 
@@ -447,6 +455,21 @@ impl<'a> Row<'a> {
         out.push('}');
         Ok(())
     }
+}
+
+/// A JSON object of `fields`, raw values, in order.
+fn object_of(fields: &[(&str, String)]) -> String {
+    let mut object = String::from("{");
+    for (n, (key, raw)) in fields.iter().enumerate() {
+        if n > 0 {
+            object.push(',');
+        }
+        push_json_string(&mut object, key);
+        object.push(':');
+        object.push_str(raw);
+    }
+    object.push('}');
+    object
 }
 
 /// The offset of field `i`'s key (its opening quote) in `text`.
@@ -771,6 +794,47 @@ mod tests {
         );
         let again = Row::parse(&out).unwrap();
         assert_eq!(again.get("metadata.chaff.n").unwrap().get(), "1");
+    }
+
+    #[test]
+    fn null_metadata_becomes_the_object_and_splices_back() {
+        let line = r#"{"text":"x (AFP)", "metadata": null, "n":1}"#;
+        let row = Row::parse(line).unwrap();
+        let out = row
+            .splice(&[("text", text("x"))], &[("chaff", "{}".into())])
+            .unwrap();
+        assert_eq!(out, r#"{"text":"x", "metadata": {"chaff":{}}, "n":1}"#);
+        let back = Row::parse(&out)
+            .unwrap()
+            .splice(
+                &[("text", text("x (AFP)")), (METADATA, Some("null".into()))],
+                &[],
+            )
+            .unwrap();
+        assert_eq!(back, line);
+    }
+
+    #[test]
+    fn a_number_is_no_text() {
+        for raw in ["12345", "1.5e3", "-0"] {
+            let line = format!(r#"{{"id":1,"text":{raw}}}"#);
+            let row = Row::parse(&line).unwrap();
+            assert_eq!(row.string("text").unwrap().as_deref(), Some(raw));
+            assert_eq!(
+                row.text("text"),
+                Err(RowError::WrongType {
+                    field: "text".into(),
+                    expected: "a string"
+                })
+            );
+            assert_eq!(
+                row.text("id").unwrap_err().to_string(),
+                "field `id` is not a string"
+            );
+        }
+        let row = Row::parse(r#"{"text":"x"}"#).unwrap();
+        assert_eq!(row.text("text").unwrap().as_deref(), Some("x"));
+        assert_eq!(row.text("body").unwrap(), None);
     }
 
     #[test]

@@ -149,7 +149,8 @@ pub fn mask_marker(rule: &str) -> String {
 /// can be rebuilt byte for byte.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowOrigin {
-    /// The field that held the text.
+    /// The field that held the text: a top-level key, or a dotted path
+    /// (`metadata.body`) into nested objects.
     pub text_field: String,
     /// The text's original JSON encoding, when it was not the canonical one
     /// (other escapes); absent otherwise.
@@ -160,8 +161,9 @@ pub struct RowOrigin {
     /// output row keeps that style. Absent for plain UTF-8.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_escape: Option<String>,
-    /// The original `metadata` value as raw JSON; absent when the row had no
-    /// `metadata` field (chaff adds one for its summary).
+    /// The original `metadata` value as raw JSON (`null` included, which
+    /// the summary object replaced); absent when the row had no `metadata`
+    /// field (chaff adds one for its summary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata_raw: Option<String>,
 }

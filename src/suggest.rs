@@ -1616,7 +1616,7 @@ impl Scan<'_> {
             Err(e) => return fail(acc, format!("{e}; skipped")),
         };
         let fields = &self.options.fields;
-        let text = match row.string(&fields.text) {
+        let text = match row.text(&fields.text) {
             Ok(Some(t)) => t,
             Ok(None) => return fail(acc, format!("no `{}` field; skipped", fields.text)),
             Err(e) => return fail(acc, format!("{e}; skipped")),

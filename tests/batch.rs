@@ -2339,8 +2339,16 @@ fn inputs_whose_sidecar_or_attribute_paths_collide_are_failed_naming_both() {
         "{line}"
     );
     assert_eq!(manifest_files(&manifest(&second)), ["s.jsonl", "t.txt"]);
+    // The outputs written verify; the input that was failed is listed.
     let verify = chaff(&[&"verify", &second]);
-    assert_eq!(verify.code, 0, "{verify:?}");
+    assert_eq!(verify.code, 1, "{verify:?}");
+    assert_eq!(verify.stdout, "verified 2 files (2 documents); 1 failed\n");
+    assert!(
+        verify
+            .stderr
+            .starts_with(&format!("chaff: {loser}: not in the output folder")),
+        "{verify:?}"
+    );
 
     // `a` and `a.jsonl` would both write `attributes/NAME/a.jsonl`.
     let input = tmp.path().join("attrs");
@@ -2367,4 +2375,301 @@ fn inputs_whose_sidecar_or_attribute_paths_collide_are_failed_naming_both() {
         !out.join("a.jsonl").exists(),
         "the failed input wrote nothing"
     );
+}
+
+// --- resume checks the outputs it reuses ------------------------------------------
+
+#[test]
+fn resume_redoes_an_output_that_changed_after_the_run() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("a.txt"), "First body.\n");
+    write(&input.join("b.txt"), "Second body.\n");
+    write(
+        &input.join("s.jsonl.gz"),
+        gzip(b"{\"id\":\"r\",\"text\":\"Row.\\n\"}\n"),
+    );
+    let out = tmp.path().join("out");
+    strip(&input, &out, &["--quiet", "--no-builtin"], 0);
+    let fresh = snapshot(&out);
+
+    // Same size, other bytes; and a shard whose rows were edited.
+    fs::write(out.join("a.txt"), "Fixed body.\n").unwrap();
+    fs::write(
+        out.join("s.jsonl.gz"),
+        gzip(b"{\"id\":\"r\",\"text\":\"Wow.\\n\"}\n"),
+    )
+    .unwrap();
+    assert_eq!(chaff(&[&"verify", &out]).code, 1);
+
+    strip(&input, &out, &["--quiet", "--no-builtin", "--resume"], 0);
+    assert_eq!(
+        resumed_flags(&out),
+        [
+            ("a.txt".to_string(), false),
+            ("b.txt".to_string(), true),
+            ("s.jsonl.gz".to_string(), false)
+        ]
+    );
+    assert!(fs::read(out.join("a.txt")).unwrap() == fresh["a.txt"]);
+    assert_eq!(
+        decompressed(&out.join("s.jsonl.gz")),
+        decompress(&fresh["s.jsonl.gz"])
+    );
+    let verify = chaff(&[&"verify", &out]);
+    assert_eq!(verify.code, 0, "{verify:?}");
+}
+
+// --- bad input, by name -----------------------------------------------------------
+
+/// Strips `rows` as `in/s.jsonl` with the built-in rules; returns the run,
+/// the output folder and the output lines.
+fn strip_rows(tmp: &Path, rows: &[&str], code: i32) -> (Run, PathBuf, Vec<String>) {
+    let input = tmp.join("in");
+    write(&input.join("s.jsonl"), rows.concat());
+    let out = tmp.join("out");
+    let run = strip(&input, &out, &[], code);
+    let lines = lines_of(&fs::read(out.join("s.jsonl")).unwrap());
+    (run, out, lines)
+}
+
+#[test]
+fn a_numeric_text_is_a_row_error_not_a_document() {
+    let tmp = scratch();
+    let rows = [
+        "{\"id\":\"a\",\"text\":12345}\n",
+        "{\"id\":\"b\",\"text\":1.5e3}\n",
+        "{\"id\":\"c\",\"text\":\"A file photo shows both presidents. (AFP)\\n\\nThe talks lasted an hour.\\n\"}\n",
+    ];
+    let (run, out, lines) = strip_rows(tmp.path(), &rows, 1);
+    let path = tmp.path().join("in/s.jsonl").display().to_string();
+    for no in [1, 2] {
+        assert_eq!(lines[no - 1], rows[no - 1], "copied unchanged");
+        let now = format!("chaff: {path}:{no}: field `text` is not a string; copied unchanged");
+        assert!(run.stderr.lines().any(|l| l == now), "{now}: {run:?}");
+    }
+    let ids: Vec<String> = records(&out).into_iter().map(|r| r.id).collect();
+    assert_eq!(ids, ["c"]);
+    assert_eq!(chaff(&[&"verify", &out]).code, 0);
+}
+
+#[test]
+fn null_metadata_is_stripped_as_no_metadata_and_restores_byte_for_byte() {
+    let tmp = scratch();
+    let rows = [
+        "{\"id\":\"a\",\"text\":\"A file photo shows both presidents. (AFP)\\n\\nThe talks lasted an hour.\\n\",\"metadata\": null}\n",
+        "{\"id\":\"b\", \"metadata\":null, \"text\":\"Plain body.\\n\"}\n",
+    ];
+    let (run, out, lines) = strip_rows(tmp.path(), &rows, 0);
+    assert!(!run.stderr.contains("failed: "), "{run:?}");
+    let first = parse_json(lines[0].as_bytes());
+    assert_eq!(first["text"], "The talks lasted an hour.\n");
+    assert_eq!(first["metadata"]["chaff"]["edits"], 1);
+    let second = parse_json(lines[1].as_bytes());
+    assert_eq!(second["metadata"]["chaff"]["edits"], 0);
+    let ids: Vec<String> = records(&out).into_iter().map(|r| r.id).collect();
+    assert_eq!(ids, ["a", "b"]);
+
+    let verify = chaff(&[&"verify", &out]);
+    assert_eq!(verify.code, 0, "{verify:?}");
+    let restored = tmp.path().join("restored");
+    assert_eq!(chaff(&[&"restore", &out, &"--to", &restored]).code, 0);
+    assert_eq!(
+        fs::read_to_string(restored.join("s.jsonl")).unwrap(),
+        rows.concat()
+    );
+}
+
+// --- verify checks everything the folder says -------------------------------------
+
+/// A folder stripped from one text file (non-ASCII before its caption), one
+/// shard and one file that is not UTF-8; returns input and output folders.
+fn verify_fixture(tmp: &Path) -> (PathBuf, PathBuf) {
+    let input = tmp.join("in");
+    let body = "Caf\u{e9} au lait.\n\nA file photo shows both presidents. (AFP)\n\nThe talks lasted an hour.\n";
+    write(&input.join("a.txt"), body);
+    write(
+        &input.join("s.jsonl"),
+        format!(
+            "{{\"id\":\"r\",\"text\":{},\"metadata\":{{\"url\":\"https://x.test/r\"}}}}\n",
+            json_string(body)
+        ),
+    );
+    write(&input.join("bad.txt"), b"\xff\xfe");
+    let out = tmp.join("out");
+    strip(&input, &out, &["--quiet"], 1);
+    (input, out)
+}
+
+/// Runs verify, expecting it to fail; returns its stderr.
+fn verify_fails(out: &Path) -> String {
+    let verify = chaff(&[&"verify", &out]);
+    assert_eq!(verify.code, 1, "{verify:?}");
+    verify.stderr
+}
+
+#[test]
+fn verify_lists_the_inputs_the_run_failed_on_and_files_no_manifest_accounts_for() {
+    let tmp = scratch();
+    let (input, out) = verify_fixture(tmp.path());
+    let stderr = verify_fails(&out);
+    let bad = input.join("bad.txt").display().to_string();
+    assert!(
+        stderr.starts_with(&format!(
+            "chaff: {bad}: not in the output folder: the run failed on it (not UTF-8"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
+    write(&out.join("stale.txt"), "From an earlier run.\n");
+    write(&out.join("sub/notes.jsonl"), "{}\n");
+    let stderr = verify_fails(&out);
+    for foreign in ["stale.txt", "sub/notes.jsonl"] {
+        let shown = out.join(foreign).display().to_string();
+        assert!(
+            stderr.contains(&format!("chaff: {shown}: not listed in any manifest")),
+            "{foreign}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn verify_checks_record_offsets_sizes_and_the_bytes_of_rows_outside_the_text() {
+    let tmp = scratch();
+    let (_, out) = verify_fixture(tmp.path());
+    // Only the failed input is a problem.
+    assert_eq!(verify_fails(&out).lines().count(), 1);
+    let provenance = out.join("provenance.jsonl");
+    let kept = fs::read_to_string(&provenance).unwrap();
+    let records: Vec<Value> = kept.lines().map(|l| parse_json(l.as_bytes())).collect();
+    assert_eq!(records.len(), 2);
+    assert_eq!(
+        records[0]["edits"][0]["char_start"], 15,
+        "after one two-byte character"
+    );
+
+    type Change = fn(&mut Value);
+    let edits: [(&str, Change); 3] = [
+        ("char_start", |r| r["edits"][0]["char_start"] = 16.into()),
+        ("char_end", |r| r["edits"][0]["char_end"] = 99.into()),
+        ("input_bytes", |r| r["input_bytes"] = 7.into()),
+    ];
+    for (what, edit) in edits {
+        for (n, file) in ["a.txt", "s.jsonl"].iter().enumerate() {
+            let mut changed = records.clone();
+            edit(&mut changed[n]);
+            let text: String = changed.iter().map(|r| format!("{r}\n")).collect();
+            fs::write(&provenance, text).unwrap();
+            let stderr = verify_fails(&out);
+            assert!(
+                stderr
+                    .lines()
+                    .any(|l| l.starts_with(&format!("chaff: {file}: ")) && l.contains(what)),
+                "{what} of {file}: {stderr}"
+            );
+        }
+    }
+    fs::write(&provenance, &kept).unwrap();
+
+    // The manifest's hash of an output.
+    let manifest_path = out.join("_manifest.json");
+    let manifest_text = fs::read_to_string(&manifest_path).unwrap();
+    let mut changed = parse_json(manifest_text.as_bytes());
+    let files = changed["files"].as_array_mut().unwrap();
+    let a = files.iter_mut().find(|f| f["file"] == "a.txt").unwrap();
+    a["output_hash"] = format!("blake3:{}", "0".repeat(64)).into();
+    fs::write(&manifest_path, changed.to_string()).unwrap();
+    let stderr = verify_fails(&out);
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("chaff: a.txt: ") && l.contains("output has hash")),
+        "{stderr}"
+    );
+    fs::write(&manifest_path, manifest_text).unwrap();
+
+    // A byte of a row outside its text: the URL.
+    let shard = out.join("s.jsonl");
+    let row = fs::read_to_string(&shard).unwrap();
+    fs::write(&shard, row.replace("x.test/r", "x.test/R")).unwrap();
+    let stderr = verify_fails(&out);
+    assert!(
+        stderr.lines().any(
+            |l| l.starts_with("chaff: s.jsonl: ") && l.contains("line 1: bytes outside `text`")
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn resume_redoes_an_input_whose_sidecar_records_or_attribute_file_changed() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        write(&input.join(name), format!("Body of {name}.\n"));
+    }
+    for name in ["s.jsonl", "t.jsonl", "u.jsonl"] {
+        write(
+            &input.join(name),
+            format!("{{\"id\":\"{name}\",\"text\":\"Row.\\n\"}}\n"),
+        );
+    }
+    type Case<'a> = (&'a [&'a str], &'a [&'a str]);
+    let runs: [Case; 3] = [
+        (
+            &["--provenance", "sidecar"],
+            &["a.txt.prov.json", "s.jsonl.prov.jsonl"],
+        ),
+        (
+            &["--attributes", "chaff"],
+            &["attributes/chaff/b.txt.jsonl", "attributes/chaff/t.jsonl"],
+        ),
+        (&[], &[".chaff/records/u.jsonl.jsonl"]),
+    ];
+    for (n, (options, changed)) in runs.iter().enumerate() {
+        let out = tmp.path().join(format!("out{n}"));
+        let mut args = vec!["--quiet", "--no-builtin"];
+        args.extend(options.iter());
+        strip(&input, &out, &args, 0);
+        let fresh = snapshot(&out);
+        for rel in changed.iter() {
+            let path = out.join(rel);
+            let text = fs::read_to_string(&path).unwrap();
+            fs::write(&path, text.replace("\"id\"", "\"ID\"")).unwrap();
+        }
+        args.push("--resume");
+        strip(&input, &out, &args, 0);
+        let redone: Vec<String> = resumed_flags(&out)
+            .into_iter()
+            .filter(|(_, resumed)| !resumed)
+            .map(|(file, _)| file)
+            .collect();
+        let expected: Vec<String> = changed
+            .iter()
+            .map(|rel| {
+                let name = rel.rsplit('/').next().unwrap();
+                name.split_once('.')
+                    .map(|(stem, _)| stem)
+                    .unwrap()
+                    .to_string()
+            })
+            .map(|stem| {
+                let ext = if ["a", "b", "c"].contains(&stem.as_str()) {
+                    "txt"
+                } else {
+                    "jsonl"
+                };
+                format!("{stem}.{ext}")
+            })
+            .collect();
+        assert_eq!(redone, expected, "{options:?}");
+        for rel in changed.iter() {
+            assert!(
+                fs::read(out.join(rel)).unwrap() == fresh[*rel],
+                "{rel} written again"
+            );
+        }
+        assert_eq!(chaff(&[&"verify", &out]).code, 0);
+    }
 }

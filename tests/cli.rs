@@ -1101,7 +1101,8 @@ fn strip_refuses_an_output_folder_that_would_overwrite_an_input() {
         assert_eq!(contents(&input), before, "{paths:?} --out {out:?}");
     }
 
-    // The same through a link in the output folder's path.
+    // The same through a link in the output folder's path, and through an
+    // input that is a link to a file the run would write.
     #[cfg(unix)]
     {
         let link = tmp.path().join("link");
@@ -1109,6 +1110,25 @@ fn strip_refuses_an_output_folder_that_would_overwrite_an_input() {
         let run = chaff(&[&"strip", &input, &"--out", &link, &"--no-builtin"]);
         assert_refused(&run, &[&link]);
         assert_eq!(contents(&input), before);
+
+        let old = tmp.path().join("old");
+        let first = chaff(&[
+            &"strip",
+            &input,
+            &"--out",
+            &old,
+            &"--no-builtin",
+            &"--quiet",
+        ]);
+        assert_eq!(first.code, 0, "{first:?}");
+        let linked = tmp.path().join("linked");
+        write(&linked.join("sub/extra.txt"), "Extra body.\n");
+        let to_old = linked.join("old-extra.txt");
+        std::os::unix::fs::symlink(old.join("sub/extra.txt"), &to_old).unwrap();
+        let kept = fs::read(old.join("sub/extra.txt")).unwrap();
+        let run = chaff(&[&"strip", &linked, &"--out", &old, &"--no-builtin"]);
+        assert_refused(&run, &[&old, &to_old]);
+        assert_eq!(fs::read(old.join("sub/extra.txt")).unwrap(), kept);
     }
 
     // An output folder inside the input folder, where nothing lands on an
@@ -1215,4 +1235,183 @@ fn strip_removes_the_temporary_files_a_killed_run_left_and_nothing_else() {
             fs::remove_file(out.join(name)).unwrap();
         }
     }
+}
+
+#[test]
+fn strip_warns_about_lone_cr_line_endings_naming_the_file() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    let mac = input.join("mac.txt");
+    write(&mac, "Headline\rFirst line.\rSecond line.\r");
+    write(&input.join("dos.txt"), "Headline\r\nBody.\r\n");
+    let shard = input.join("s.jsonl");
+    write(
+        &shard,
+        "{\"id\":\"a\",\"text\":\"x\"}\r{\"id\":\"b\",\"text\":\"y\"}\r",
+    );
+    let out = tmp.path().join("out");
+    let run = chaff(&[&"strip", &input, &"--out", &out, &"--no-builtin"]);
+    let warned = |path: &Path| {
+        let now = format!("chaff: warning: {}", path.display());
+        run.stderr
+            .lines()
+            .find(|l| l.starts_with(&now))
+            .unwrap_or_else(|| panic!("{now}: {run:?}"))
+            .to_string()
+    };
+    assert!(warned(&mac).contains("lone CR"), "{run:?}");
+    assert!(warned(&shard).starts_with(&format!("chaff: warning: {}:1: lone CR", shard.display())));
+    assert!(!run.stderr.contains("dos.txt"), "CRLF is fine: {run:?}");
+    // The text file is still stripped and restorable; the shard's one
+    // long line is a malformed row, copied through.
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        fs::read(out.join("mac.txt")).unwrap(),
+        fs::read(&mac).unwrap()
+    );
+    assert_eq!(chaff(&[&"verify", &out]).code, 0);
+    let quiet = chaff(&[
+        &"strip",
+        &mac,
+        &"--out",
+        &tmp.path().join("q"),
+        &"--quiet",
+        &"--no-builtin",
+    ]);
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""), "{quiet:?}");
+}
+
+/// Runs the binary with `args`; kills it and fails if it takes more than
+/// 20 seconds (a read that blocks).
+fn run_bounded(args: &[&dyn AsRef<OsStr>]) -> std::process::Output {
+    let mut child = Command::new(BIN)
+        .args(args.iter().map(|a| a.as_ref()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("chaff blocked: {:?}", child.wait_with_output().unwrap());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn strip_reports_a_fifo_instead_of_blocking_on_it() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("a.txt"), "Body.\n");
+    let fifo = input.join("pipe.txt");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let shown = fifo.display().to_string();
+
+    // Named on the command line, and found in a walk.
+    for (n, paths) in [vec![&fifo, &input.join("a.txt")], vec![&input]]
+        .iter()
+        .enumerate()
+    {
+        let out = tmp.path().join(format!("out{n}"));
+        let mut args: Vec<&dyn AsRef<OsStr>> = vec![&"strip"];
+        for p in paths {
+            args.push(p);
+        }
+        args.extend([&"--out" as &dyn AsRef<OsStr>, &out, &"--no-builtin"]);
+        let run = run_bounded(&args);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(1), "{stderr}");
+        assert_reported(&stderr, &shown, "not a regular file (a FIFO)");
+        assert_eq!(fs::read_to_string(out.join("a.txt")).unwrap(), "Body.\n");
+    }
+}
+
+#[test]
+fn errors_of_the_output_folder_name_the_path() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("a.txt"), "Body.\n");
+    let file = tmp.path().join("plain-file");
+    write(&file, "not a folder\n");
+    let under = file.join("out");
+    let shown = under.display().to_string();
+
+    let run = chaff(&[&"strip", &input, &"--out", &under, &"--no-builtin"]);
+    assert_ne!(run.code, 0, "{run:?}");
+    let line = run.stderr.lines().last().unwrap_or_default();
+    assert!(
+        line.contains(&shown) && line.contains("Not a directory"),
+        "{run:?}"
+    );
+
+    let stdin = Command::new(BIN)
+        .args(["strip", "-", "--no-builtin", "--out"])
+        .arg(&under)
+        .stdin(fs::File::open(input.join("a.txt")).unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&stdin.stderr);
+    assert_ne!(stdin.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(&shown) && stderr.contains("Not a directory"),
+        "{stderr}"
+    );
+
+    let verify = chaff(&[&"verify", &file]);
+    assert_eq!(verify.code, 1, "{verify:?}");
+    assert!(
+        verify.stderr.contains(&*file.display().to_string()),
+        "{verify:?}"
+    );
+
+    let out = tmp.path().join("out");
+    assert_eq!(
+        chaff(&[
+            &"strip",
+            &input,
+            &"--out",
+            &out,
+            &"--quiet",
+            &"--no-builtin"
+        ])
+        .code,
+        0
+    );
+    let restore = chaff(&[&"restore", &out, &"--to", &under]);
+    assert_ne!(restore.code, 0, "{restore:?}");
+    assert!(restore.stderr.contains(&shown), "{restore:?}");
+}
+
+#[test]
+fn strip_warns_about_a_jsonl_text_with_lone_cr_line_endings() {
+    let tmp = scratch();
+    let shard = tmp.path().join("in/m.jsonl");
+    write(
+        &shard,
+        "{\"id\":\"a\",\"text\":\"Fine.\\r\\n\"}\n{\"id\":\"b\",\"text\":\"Head\\rBody.\\r\"}\n{\"id\":\"c\",\"text\":\"More\\r\"}\n",
+    );
+    let out = tmp.path().join("out");
+    let run = chaff(&[&"strip", &shard, &"--out", &out, &"--no-builtin"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("warning"))
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "once per file, at the first row: {run:?}"
+    );
+    assert!(
+        warnings[0].starts_with(&format!("chaff: warning: {}:2: lone CR", shard.display())),
+        "{run:?}"
+    );
+    assert_eq!(chaff(&[&"verify", &out]).code, 0);
 }

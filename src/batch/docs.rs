@@ -70,6 +70,15 @@ pub fn check_text(bytes: &[u8]) -> Result<&str, String> {
     })
 }
 
+/// The warning for text whose lines end in a lone carriage return.
+pub const LONE_CR: &str = "lone CR (\\r) line endings: lines are only split at LF, so rules that match whole lines may miss; convert to LF or CRLF";
+
+/// Whether `bytes` hold a carriage return that is not followed by a line
+/// feed (old Mac line endings).
+pub fn has_lone_cr(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
+}
+
 fn strip_doc(stripper: &Stripper, options: &Options, doc: &Document<'_>) -> DocOutcome {
     let stripped = SCRATCH.with(|s| stripper.strip_with(doc, &mut s.borrow_mut()));
     let mut record = stripped.record;
@@ -123,6 +132,8 @@ pub struct RowResult {
     /// The document's provenance record as JSON, serialized by the worker
     /// that stripped it (unless provenance is off).
     pub record_json: Option<String>,
+    /// A warning about the row's text (lone CR line endings).
+    pub warning: Option<Failure>,
 }
 
 /// Splits a line's ending (`\n` or `\r\n`) off.
@@ -159,6 +170,7 @@ pub fn strip_row(
             .map(|name| attributes_row(name, id.unwrap_or(""), None))
             .unwrap_or_default(),
         record_json: None,
+        warning: None,
     };
     let (body, ending) = split_ending(line);
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -176,7 +188,7 @@ pub fn strip_row(
         Ok(Some(id)) => id.into_owned(),
         _ => format!("{}:{line_no}", input.rel),
     };
-    let text = match row.string(&fields.text) {
+    let text = match row.text(&fields.text) {
         Ok(Some(text)) => text,
         Ok(None) => {
             return passthrough(
@@ -197,6 +209,7 @@ pub fn strip_row(
     doc.publisher = publisher.as_deref();
     doc.url = url.as_deref();
     let mut outcome = strip_doc(stripper, options, &doc);
+    let lone_cr = has_lone_cr(text.as_bytes());
     let raw_text = row.get(&fields.text).map(|r| r.get()).unwrap_or_default();
     // Keep the row's escaping style; only an encoding neither style
     // reproduces is stored whole.
@@ -251,6 +264,11 @@ pub fn strip_row(
                 failure: None,
                 attributes,
                 record_json,
+                warning: lone_cr.then(|| Failure {
+                    file: file.clone(),
+                    line: Some(line_no),
+                    message: LONE_CR.to_string(),
+                }),
             }
         }
         Err(e) => passthrough(Some(format!("{e}; copied unchanged")), Some(&id)),

@@ -147,6 +147,12 @@ pub(super) fn check_strip(
         if let Some(p) = places.of(&input.path) {
             by_place.insert(p, input);
         }
+        // A link's target is read too: an output renamed over it would
+        // change the input.
+        let link = std::fs::symlink_metadata(&input.path).is_ok_and(|m| m.file_type().is_symlink());
+        if let Some(target) = link.then(|| input.path.canonicalize().ok()).flatten() {
+            by_place.insert(target, input);
+        }
     }
     if let Some(input) = out_place.as_ref().and_then(|p| by_place.get(p)) {
         return Err(Refused(format!(
@@ -156,6 +162,14 @@ pub(super) fn check_strip(
         )));
     }
     let overwrites = |what: &str, written: &Path, by: Option<&Input>, input: &Input| {
+        if by.is_some_and(|b| b.path == input.path) {
+            return Refused(format!(
+                "--out {}: the {what} {} of the input {} is that input itself; choose an output folder outside the inputs",
+                out.display(),
+                written.display(),
+                input.path.display()
+            ));
+        }
         let whose = by.map_or_else(String::new, |b| format!(" of {}", b.path.display()));
         Refused(format!(
             "--out {}: the {what} {}{whose} would overwrite the input {}; choose an output folder outside the inputs",

@@ -19,7 +19,7 @@ pub mod walk;
 pub use guard::Refused;
 pub use lock::Lock;
 pub use manifest::Manifest;
-pub use output::{AtomicFile, write_atomic};
+pub use output::{AtomicFile, named, write_atomic};
 pub use walk::{Input, Kind, WalkOptions};
 
 use crate::compress::{self, Compression};
@@ -193,6 +193,9 @@ impl fmt::Display for Failure {
 pub trait Observer {
     /// A file or row failed (it is also listed in the summary).
     fn failure(&self, failure: &Failure);
+    /// Something about an input that is not an error but may surprise (it
+    /// is processed all the same).
+    fn warning(&self, _warning: &Failure) {}
     /// Work done so far: documents and input bytes.
     fn progress(&self, _documents: u64, _bytes: u64) {}
 }
@@ -240,6 +243,9 @@ struct Entry {
     size: u64,
     modified_ns: Option<u128>,
     errors: Vec<Failure>,
+    /// Warnings about the input (it was processed all the same).
+    #[serde(default)]
+    warnings: Vec<Failure>,
     hits: BTreeMap<String, u64>,
     publishers: BTreeMap<String, u64>,
     over_budget: Vec<String>,
@@ -248,6 +254,11 @@ struct Entry {
     /// `.chaff/records/` so a large shard's provenance never sits in memory.
     #[serde(default)]
     spool: Option<String>,
+    /// Hashes of the other files written for the input (sidecar, records
+    /// spool, attribute file; of their decompressed bytes), by path relative
+    /// to the output folder, so resume can tell one that changed.
+    #[serde(default)]
+    side_hashes: BTreeMap<String, String>,
 }
 
 /// Shared, read-only state of a run.
@@ -290,7 +301,8 @@ pub fn strip(
         observer.failure(f);
     }
     let inputs = walk::partition(inputs, options.rank, options.world_size);
-    std::fs::create_dir_all(options.out.join(".chaff"))?;
+    let state = options.out.join(".chaff");
+    std::fs::create_dir_all(&state).map_err(named(&state))?;
     let pool = options.pool()?;
     let ctx = Ctx {
         stripper,
@@ -304,7 +316,7 @@ pub fn strip(
     } else {
         HashMap::new()
     };
-    let mut journal = Journal::open(&journal_path, options.resume)?;
+    let mut journal = Journal::open(&journal_path, options.resume).map_err(named(&journal_path))?;
     // Offsets in the journal of each input's entry, or why it failed, in
     // input order.
     let mut entries: Vec<Result<(u64, u64), Failure>> = Vec::with_capacity(inputs.len());
@@ -338,12 +350,16 @@ pub fn strip(
         for result in results {
             match result {
                 Ok(entry) => {
+                    for w in &entry.warnings {
+                        observer.warning(w);
+                    }
                     for f in &entry.errors {
                         observer.failure(f);
                     }
                     docs_done += entry.summary.docs;
                     bytes_done += entry.summary.bytes_in;
-                    entries.push(Ok(journal.append(&entry)?));
+                    let at = journal.append(&entry).map_err(named(&journal_path))?;
+                    entries.push(Ok(at));
                 }
                 Err(f) => {
                     observer.failure(&f);
@@ -351,7 +367,7 @@ pub fn strip(
                 }
             }
         }
-        journal.flush()?;
+        journal.flush().map_err(named(&journal_path))?;
         observer.progress(docs_done, bytes_done);
         start = end;
     }
@@ -369,19 +385,24 @@ fn finish(
     started: Instant,
 ) -> io::Result<()> {
     let options = ctx.options;
-    let mut journal = File::open(journal_path)?;
+    let provenance_path = options.provenance_path();
+    let manifest_path = options.manifest_path();
+    let mut journal = File::open(journal_path).map_err(named(journal_path))?;
     let mut provenance = match options.provenance {
-        ProvenanceMode::Jsonl => Some(output::AtomicFile::create(&options.provenance_path())?),
+        ProvenanceMode::Jsonl => {
+            Some(output::AtomicFile::create(&provenance_path).map_err(named(&provenance_path))?)
+        }
         _ => None,
     };
-    let mut compacted = output::AtomicFile::create(journal_path)?;
+    let mut compacted = output::AtomicFile::create(journal_path).map_err(named(journal_path))?;
     // File summaries go straight into the manifest: memory does not grow
     // with the number of files.
     let mut manifest = manifest::ManifestWriter::start(
-        output::AtomicFile::create(&options.manifest_path())?,
+        output::AtomicFile::create(&manifest_path).map_err(named(&manifest_path))?,
         ctx.stripper,
         options,
-    )?;
+    )
+    .map_err(named(&manifest_path))?;
     let mut line = Vec::new();
     for entry in entries {
         let (offset, len) = match entry {
@@ -392,19 +413,28 @@ fn finish(
             }
         };
         line.resize(len as usize, 0);
-        journal.seek(SeekFrom::Start(offset))?;
-        journal.read_exact(&mut line)?;
-        let entry: Entry = serde_json::from_slice(&line).map_err(io::Error::other)?;
-        compacted.write_all(&line)?;
-        compacted.write_all(b"\n")?;
+        journal
+            .seek(SeekFrom::Start(offset))
+            .and_then(|_| journal.read_exact(&mut line))
+            .map_err(named(journal_path))?;
+        let entry: Entry = serde_json::from_slice(&line)
+            .map_err(io::Error::other)
+            .map_err(named(journal_path))?;
+        compacted
+            .write_all(&line)
+            .and_then(|_| compacted.write_all(b"\n"))
+            .map_err(named(journal_path))?;
         if let Some(p) = provenance.as_mut() {
             for r in &entry.records {
-                p.write_all(r.get().as_bytes())?;
-                p.write_all(b"\n")?;
+                p.write_all(r.get().as_bytes())
+                    .and_then(|_| p.write_all(b"\n"))
+                    .map_err(named(&provenance_path))?;
             }
             if let Some(spool) = &entry.spool {
-                let mut f = File::open(options.out.join(spool))?;
-                io::copy(&mut f, p)?;
+                let spool = options.out.join(spool);
+                File::open(&spool)
+                    .and_then(|mut f| io::copy(&mut f, p))
+                    .map_err(named(&spool))?;
             }
         }
         summary.totals.add(&entry.summary);
@@ -416,17 +446,22 @@ fn finish(
         }
         summary.over_budget.extend(entry.over_budget);
         summary.failures.extend(entry.errors);
-        manifest.file(&entry.summary)?;
+        manifest
+            .file(&entry.summary)
+            .map_err(named(&manifest_path))?;
     }
     if let Some(p) = provenance {
-        p.commit()?;
+        p.commit().map_err(named(&provenance_path))?;
     }
-    compacted.commit()?;
+    compacted.commit().map_err(named(journal_path))?;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.totals.failed_files =
         summary.failures.iter().filter(|f| f.line.is_none()).count() as u64;
     summary.totals.failed_rows = summary.failures.len() as u64 - summary.totals.failed_files;
-    manifest.finish(summary)?.commit()
+    manifest
+        .finish(summary)
+        .and_then(output::AtomicFile::commit)
+        .map_err(named(&manifest_path))
 }
 
 /// A previous run's entry for `input`, if it can stand: same key, same file
@@ -464,10 +499,53 @@ fn reusable(ctx: &Ctx<'_>, input: &Input, journal: &Path, at: (u64, u64)) -> Opt
                 .join(rel)
                 .is_file()
         });
+    // An output changed since (edited, truncated, replaced) is redone, and
+    // so is one whose sidecar, records or attribute file changed.
+    let same = same
+        && output_unchanged(&ctx.options.out.join(&input.rel), &entry.summary)
+        && entry
+            .side_hashes
+            .iter()
+            .all(|(rel, hash)| has_hash(&ctx.options.out.join(rel), hash, Kind::Jsonl));
     same.then_some(entry).map(|mut e| {
         e.summary.resumed = true;
         e
     })
+}
+
+/// Whether the output at `path` still has the hash its run recorded (of the
+/// decompressed bytes, for JSONL).
+fn output_unchanged(path: &Path, summary: &FileSummary) -> bool {
+    has_hash(path, &summary.output_hash, summary.kind)
+}
+
+/// Whether the file at `path` has the hash `expected` (of its decompressed
+/// bytes, unless it is a text file).
+fn has_hash(path: &Path, expected: &str, file_kind: Kind) -> bool {
+    let Some(kind) = crate::provenance::HashKind::of(expected) else {
+        return false;
+    };
+    let mut hasher = kind.hasher();
+    let mut reader: Box<dyn Read> = match file_kind {
+        Kind::Text => match File::open(path) {
+            Ok(f) => Box::new(f),
+            Err(_) => return false,
+        },
+        Kind::Jsonl => match compress::open(path) {
+            Ok((r, _)) => Box::new(r),
+            Err(_) => return false,
+        },
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+    hasher.finish() == expected
 }
 
 fn modified_ns(meta: &std::fs::Metadata) -> Option<u128> {
@@ -576,11 +654,13 @@ fn process(ctx: &Ctx<'_>, input: &Input) -> Result<Entry, Failure> {
         size: meta.len(),
         modified_ns: modified_ns(&meta),
         errors: Vec::new(),
+        warnings: Vec::new(),
         hits: BTreeMap::new(),
         publishers: BTreeMap::new(),
         over_budget: Vec::new(),
         records: Vec::new(),
         spool: None,
+        side_hashes: BTreeMap::new(),
     };
     match input.kind {
         Kind::Text => process_text(ctx, input, &mut entry)?,
@@ -616,6 +696,11 @@ fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), F
     let fail = |m: String| Failure::file(path.clone(), m);
     let bytes = std::fs::read(&input.path).map_err(|e| fail(format!("cannot read: {e}")))?;
     let text = docs::check_text(&bytes).map_err(&fail)?;
+    if docs::has_lone_cr(&bytes) {
+        entry
+            .warnings
+            .push(Failure::file(path.clone(), docs::LONE_CR.to_string()));
+    }
     let options = ctx.options;
     let outcome = docs::strip_text(ctx.stripper, options, input, text);
     let out_path = options.out.join(&input.rel);
@@ -627,23 +712,28 @@ fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), F
             .records
             .push(RawValue::from_string(record_json).expect("valid JSON")),
         ProvenanceMode::Sidecar => {
-            let side = options.out.join(sidecar_name(&input.rel, Kind::Text));
+            let side_rel = sidecar_name(&input.rel, Kind::Text);
+            let side = options.out.join(&side_rel);
             let pretty = serde_json::to_vec_pretty(&outcome.record).expect("records serialize");
             write_atomic(&side, &pretty).map_err(|e| {
                 Failure::file(side.display().to_string(), format!("cannot write: {e}"))
             })?;
+            entry
+                .side_hashes
+                .insert(side_rel, ctx.stripper.hash().hash(&pretty));
         }
         ProvenanceMode::None => {}
     }
     if let Some(name) = &options.attributes {
         let line = docs::attributes_row(name, &outcome.record.id, Some(&outcome.record));
-        let attr = options
-            .out
-            .join("attributes")
-            .join(name)
-            .join(format!("{}.jsonl", input.rel));
-        write_atomic(&attr, format!("{line}\n").as_bytes())
+        let attr_rel = guard::attributes_rel(name, input);
+        let attr = options.out.join(&attr_rel);
+        let bytes = format!("{line}\n");
+        write_atomic(&attr, bytes.as_bytes())
             .map_err(|e| Failure::file(attr.display().to_string(), format!("cannot write: {e}")))?;
+        entry
+            .side_hashes
+            .insert(attr_rel, ctx.stripper.hash().hash(bytes.as_bytes()));
     }
     let s = &mut entry.summary;
     s.bytes_in = bytes.len() as u64;
@@ -702,12 +792,15 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     };
     let mut in_hash = ctx.stripper.hash().hasher();
     let mut out_hash = ctx.stripper.hash().hasher();
+    let mut records_hash = ctx.stripper.hash().hasher();
+    let mut attributes_hash = ctx.stripper.hash().hasher();
     let mut line_no = 0u64;
     // A block's lines sit one after another in `buf`; `block` holds each
     // line's number and range. Both are reused from block to block.
     let mut buf: Vec<u8> = Vec::new();
     let mut block: Vec<(u64, usize, usize)> = Vec::with_capacity(BLOCK_ROWS);
     let mut done = false;
+    let mut lone_cr = false;
     while !done {
         let start = buf.len();
         let n = reader
@@ -717,6 +810,14 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
             done = true;
         } else {
             line_no += 1;
+            if !lone_cr && docs::has_lone_cr(&buf[start..]) {
+                lone_cr = true;
+                entry.warnings.push(Failure {
+                    file: path.clone(),
+                    line: Some(line_no),
+                    message: docs::LONE_CR.to_string(),
+                });
+            }
             block.push((line_no, start, buf.len()));
         }
         if !block.is_empty() && (done || block.len() >= BLOCK_ROWS || buf.len() >= BLOCK_BYTES) {
@@ -740,9 +841,17 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
                     a.write_all(r.attributes.as_bytes())
                         .and_then(|_| a.write_all(b"\n"))
                         .map_err(|e| fail(format!("cannot write attributes: {e}")))?;
+                    attributes_hash.update(r.attributes.as_bytes());
+                    attributes_hash.update(b"\n");
                 }
                 if let Some(failure) = r.failure {
                     entry.errors.push(failure);
+                }
+                if let Some(warning) = r.warning
+                    && !lone_cr
+                {
+                    lone_cr = true;
+                    entry.warnings.push(warning);
                 }
                 if let Some(outcome) = r.outcome {
                     if let Some(s) = sidecar.as_mut() {
@@ -755,6 +864,8 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
                         s.write_all(json.as_bytes())
                             .and_then(|_| s.write_all(b"\n"))
                             .map_err(|e| fail(format!("cannot write records: {e}")))?;
+                        records_hash.update(json.as_bytes());
+                        records_hash.update(b"\n");
                     }
                     add_outcome(entry, &outcome);
                 }
@@ -769,13 +880,20 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     if let Some(s) = sidecar {
         s.commit()
             .map_err(|e| fail(format!("cannot write records: {e}")))?;
-        if options.provenance == ProvenanceMode::Jsonl {
-            entry.spool = Some(spool_rel);
-        }
+        let rel = if options.provenance == ProvenanceMode::Jsonl {
+            entry.spool = Some(spool_rel.clone());
+            spool_rel
+        } else {
+            sidecar_name(&input.rel, Kind::Jsonl)
+        };
+        entry.side_hashes.insert(rel, records_hash.finish());
     }
-    if let Some(a) = attributes {
+    if let (Some(a), Some(name)) = (attributes, &options.attributes) {
         a.commit()
             .map_err(|e| fail(format!("cannot write attributes: {e}")))?;
+        entry
+            .side_hashes
+            .insert(guard::attributes_rel(name, input), attributes_hash.finish());
     }
     entry.summary.rows = line_no;
     entry.summary.input_hash = in_hash.finish();
@@ -811,6 +929,7 @@ pub fn strip_stream(
     let mut line_no = 0;
     let mut delivered_rows = 0u64;
     let mut done = false;
+    let mut lone_cr = false;
     let mut block: Vec<(u64, Vec<u8>)> = Vec::new();
     let mut block_bytes = 0;
     let mut out_buf: Vec<u8> = Vec::new();
@@ -821,6 +940,14 @@ pub fn strip_stream(
             done = true;
         } else {
             line_no += 1;
+            if !lone_cr && docs::has_lone_cr(&line) {
+                lone_cr = true;
+                observer.warning(&Failure {
+                    file: "-".to_string(),
+                    line: Some(line_no),
+                    message: docs::LONE_CR.to_string(),
+                });
+            }
             block_bytes += line.len();
             block.push((line_no, line));
         }
@@ -856,6 +983,12 @@ pub fn strip_stream(
                 if let Some(f) = r.failure {
                     observer.failure(&f);
                     summary.failures.push(f);
+                }
+                if let Some(w) = r.warning
+                    && !lone_cr
+                {
+                    lone_cr = true;
+                    observer.warning(&w);
                 }
                 if let Some(o) = r.outcome {
                     if let Some(p) = provenance.as_mut() {

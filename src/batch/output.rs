@@ -29,6 +29,12 @@ fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
     builder.tempfile_in(dir)
 }
 
+/// Puts `path` in front of an I/O error's message, so that "Not a
+/// directory" or "Read-only file system" says where.
+pub fn named(path: &Path) -> impl FnOnce(io::Error) -> io::Error + '_ {
+    move |e| io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     // The bytes are all here: one write, no buffer.

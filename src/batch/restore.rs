@@ -5,12 +5,12 @@ use super::guard::{self, Refused};
 use super::lock::Lock;
 use super::manifest::{FileSummary, Manifest};
 use super::output::{CompressedAtomic, write_atomic};
-use super::walk::Kind;
+use super::walk::{Kind, is_reserved};
 use super::{Failure, ProvenanceMode, sidecar_name};
 use crate::compress;
 use crate::jsonl::{self, Row};
 use crate::provenance::{self, Record};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
@@ -27,7 +27,8 @@ pub struct RestoreReport {
 
 /// The manifests in an output folder, in name order.
 fn manifests(out: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(out)?
+    let mut found: Vec<PathBuf> = std::fs::read_dir(out)
+        .map_err(super::named(out))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.file_name()
@@ -61,8 +62,11 @@ enum Records {
 pub fn restore(out: &Path, to: Option<&Path>) -> io::Result<RestoreReport> {
     let mut report = RestoreReport::default();
     let mut read = Vec::new();
+    // Paths of `out` a manifest accounts for (outputs, sidecars, attribute
+    // files), for verify to tell stale or foreign files.
+    let mut listed: HashSet<String> = HashSet::new();
     for manifest_path in manifests(out)? {
-        let text = std::fs::read_to_string(&manifest_path)?;
+        let text = std::fs::read_to_string(&manifest_path).map_err(super::named(&manifest_path))?;
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -103,6 +107,18 @@ pub fn restore(out: &Path, to: Option<&Path>) -> io::Result<RestoreReport> {
         };
         let mut pending: Option<Record> = None;
         for file in &manifest.files {
+            if to.is_none() {
+                listed.insert(file.file.clone());
+                if manifest.options.provenance == ProvenanceMode::Sidecar {
+                    listed.insert(sidecar_name(&file.file, file.kind));
+                }
+                if let Some(name) = &manifest.options.attributes {
+                    listed.insert(match file.kind {
+                        Kind::Text => format!("attributes/{name}/{}.jsonl", file.file),
+                        Kind::Jsonl => format!("attributes/{name}/{}", file.file),
+                    });
+                }
+            }
             let recs = match file_records(out, file, &mut records, &mut pending) {
                 Ok(r) => r,
                 Err(e) => {
@@ -118,8 +134,52 @@ pub fn restore(out: &Path, to: Option<&Path>) -> io::Result<RestoreReport> {
                 Err(e) => report.failures.push(Failure::file(file.file.clone(), e)),
             }
         }
+        // Inputs the run failed on have no output to rebuild them from.
+        for failed in manifest.errors.iter().filter(|f| f.line.is_none()) {
+            report.failures.push(Failure::file(
+                failed.file.clone(),
+                format!(
+                    "not in the output folder: the run failed on it ({}; {})",
+                    failed.message,
+                    manifest_path.display()
+                ),
+            ));
+        }
+    }
+    if to.is_none() {
+        report.failures.extend(unlisted(out, &listed));
     }
     Ok(report)
+}
+
+/// Files of `out` that no manifest accounts for and that are not chaff's
+/// own: outputs left from an earlier run, or files put there since.
+fn unlisted(out: &Path, listed: &HashSet<String>) -> Vec<Failure> {
+    let mut found = Vec::new();
+    let walker = walkdir::WalkDir::new(out)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !(e.depth() == 1 && e.file_name() == ".chaff"));
+    for entry in walker.flatten() {
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(out)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        let own = !rel.contains('/') && is_reserved(&rel);
+        if !own && !listed.contains(&rel) {
+            found.push(Failure::file(
+                entry.path().display().to_string(),
+                "not listed in any manifest: a stale or foreign file".to_string(),
+            ));
+        }
+    }
+    found
 }
 
 /// The records of one output file.
@@ -181,18 +241,27 @@ fn restore_file(
     let source = out.join(&file.file);
     let shown = source.display().to_string();
     let docs = records.len() as u64;
-    let rebuilt = match file.kind {
+    let (rebuilt, output_hash) = match file.kind {
         Kind::Text => {
             let record = records
                 .first()
                 .ok_or_else(|| format!("{shown}: no provenance record"))?;
             let text = std::fs::read_to_string(&source).map_err(|e| format!("{shown}: {e}"))?;
-            provenance::restore(&text, record)
-                .map_err(|e| format!("{shown}: {e}"))?
-                .into_bytes()
+            let original =
+                provenance::restore(&text, record).map_err(|e| format!("{shown}: {e}"))?;
+            check_record(&original, &text, record).map_err(|e| format!("{shown}: {e}"))?;
+            let hash = provenance::rehash(&file.output_hash, text.as_bytes());
+            (original.into_bytes(), hash)
         }
-        Kind::Jsonl => rebuild_jsonl(&source, records).map_err(|e| format!("{shown}: {e}"))?,
+        Kind::Jsonl => rebuild_jsonl(&source, records, &file.output_hash)
+            .map_err(|e| format!("{shown}: {e}"))?,
     };
+    if !file.output_hash.is_empty() && output_hash != file.output_hash {
+        return Err(format!(
+            "{shown}: output has hash {output_hash}, the manifest says {}",
+            file.output_hash
+        ));
+    }
     let found = crate::provenance::rehash(&file.input_hash, &rebuilt);
     if found != file.input_hash {
         return Err(format!(
@@ -214,8 +283,55 @@ fn restore_file(
     Ok(docs)
 }
 
-/// The original (decompressed) bytes of a JSONL output.
-fn rebuild_jsonl(path: &Path, records: Vec<Record>) -> Result<Vec<u8>, String> {
+/// Checks what a record says of its document against the document: its
+/// sizes, and each edit's character offsets against its byte offsets.
+fn check_record(original: &str, output: &str, record: &Record) -> Result<(), String> {
+    if record.input_bytes != original.len() {
+        return Err(format!(
+            "the record says input_bytes {}, the rebuilt text has {}",
+            record.input_bytes,
+            original.len()
+        ));
+    }
+    if record.output_bytes != output.len() {
+        return Err(format!(
+            "the record says output_bytes {}, the output text has {}",
+            record.output_bytes,
+            output.len()
+        ));
+    }
+    let (mut chars, mut at) = (0, 0);
+    for (i, e) in record.edits.iter().enumerate() {
+        let before = original.get(at..e.start).ok_or_else(|| {
+            format!(
+                "edit {i} ({}): bytes {}..{} out of order",
+                e.rule, e.start, e.end
+            )
+        })?;
+        chars += before.chars().count();
+        let end = chars + e.text.chars().count();
+        if (e.char_start, e.char_end) != (chars, end) {
+            return Err(format!(
+                "edit {i} ({}): char_start..char_end {}..{}, but its bytes {}..{} are characters {chars}..{end}",
+                e.rule, e.char_start, e.char_end, e.start, e.end
+            ));
+        }
+        chars = end;
+        at = e.end;
+    }
+    Ok(())
+}
+
+/// The original (decompressed) bytes of a JSONL output, and the hash of the
+/// output (decompressed), made with the function of `output_hash`.
+fn rebuild_jsonl(
+    path: &Path,
+    records: Vec<Record>,
+    output_hash: &str,
+) -> Result<(Vec<u8>, String), String> {
+    let mut hasher = provenance::HashKind::of(output_hash)
+        .unwrap_or_default()
+        .hasher();
     let mut by_line: HashMap<u64, Record> = records
         .into_iter()
         .filter_map(|r| r.line.map(|l| (l, r)))
@@ -233,6 +349,7 @@ fn rebuild_jsonl(path: &Path, records: Vec<Record>) -> Result<Vec<u8>, String> {
         {
             break;
         }
+        hasher.update(&line);
         line_no += 1;
         let Some(record) = by_line.remove(&line_no) else {
             out.extend_from_slice(&line);
@@ -256,6 +373,7 @@ fn rebuild_jsonl(path: &Path, records: Vec<Record>) -> Result<Vec<u8>, String> {
             .map_err(|e| at(e.to_string()))?
             .ok_or_else(|| at(format!("no `{}` field", origin.text_field)))?;
         let original = provenance::restore(&text, &record).map_err(|e| at(e.to_string()))?;
+        check_record(&original, &text, &record).map_err(at)?;
         // An unchanged text was written back as it was read: keep it.
         let unchanged = (original == *text)
             .then(|| row.get(&origin.text_field).map(|r| r.get().to_string()))
@@ -276,6 +394,25 @@ fn rebuild_jsonl(path: &Path, records: Vec<Record>) -> Result<Vec<u8>, String> {
                 &[],
             )
             .map_err(|e| at(e.to_string()))?;
+        // Every byte outside the text and the summary is the original row's.
+        let summary = row
+            .get("metadata.chaff")
+            .ok_or_else(|| at("no metadata.chaff summary".into()))?;
+        let text_raw = row.get(&origin.text_field).map(|r| r.get().to_string());
+        let expected = Row::parse(&rebuilt)
+            .and_then(|r| {
+                r.splice(
+                    &[(origin.text_field.as_str(), text_raw)],
+                    &[("chaff", summary.get().to_string())],
+                )
+            })
+            .map_err(|e| at(e.to_string()))?;
+        if expected != body {
+            return Err(at(format!(
+                "bytes outside `{}` and metadata.chaff differ from the original row's",
+                origin.text_field
+            )));
+        }
         out.extend_from_slice(rebuilt.as_bytes());
         out.extend_from_slice(ending);
     }
@@ -284,5 +421,5 @@ fn rebuild_jsonl(path: &Path, records: Vec<Record>) -> Result<Vec<u8>, String> {
             "line {line}: a record names a line the file does not have"
         ));
     }
-    Ok(out)
+    Ok((out, hasher.finish()))
 }

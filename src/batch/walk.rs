@@ -69,6 +69,27 @@ pub fn is_reserved(rel: &str) -> bool {
                 || rel.starts_with("_manifest") && rel.ends_with(".json"))
 }
 
+/// What a file that is neither a regular file nor a folder is.
+fn special(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_block_device() || file_type.is_char_device() {
+            return "a device";
+        }
+    }
+    if file_type.is_symlink() {
+        return "a symbolic link";
+    }
+    "a special file"
+}
+
 fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
     if patterns.is_empty() {
         return Ok(None);
@@ -107,6 +128,19 @@ pub fn find(
     let mut inputs = Vec::new();
     for root in paths {
         if !root.is_dir() {
+            // Reading a FIFO (or a device) would block or never end.
+            if let Ok(meta) = std::fs::metadata(root)
+                && !meta.is_file()
+            {
+                failures.push(Failure::file(
+                    root.display().to_string(),
+                    format!(
+                        "not a regular file ({}); skipped",
+                        special(&meta.file_type())
+                    ),
+                ));
+                continue;
+            }
             let rel = root
                 .file_name()
                 .map_or_else(|| "input".to_string(), |n| n.to_string_lossy().into_owned());
@@ -155,6 +189,18 @@ pub fn find(
                         rel,
                         kind,
                     });
+                }
+                Ok(e) if !e.file_type().is_dir() => {
+                    let rel_path = e.path().strip_prefix(root).unwrap_or(e.path());
+                    if include.as_ref().is_some_and(|g| !g.is_match(rel_path))
+                        || Kind::of(e.path()).is_none()
+                    {
+                        continue;
+                    }
+                    failures.push(Failure::file(
+                        e.path().display().to_string(),
+                        format!("not a regular file ({}); skipped", special(&e.file_type())),
+                    ));
                 }
                 Ok(_) => {}
                 Err(e) => {
