@@ -514,6 +514,11 @@ fn list_rules(args: RulesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                     "category": r.category.as_str(),
                     "kind": r.removal.as_str(),
                     "anchors": r.anchors,
+                    "dictionary": r.dictionary,
+                    "after": r.after.iter().chain(&r.before).map(|n| match n {
+                        rules::Neighbour::Rule(id) => id.clone(),
+                        rules::Neighbour::Category(c) => c.as_str().to_string(),
+                    }).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -529,7 +534,15 @@ fn list_rules(args: RulesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                 pack.id,
                 r.category,
                 r.removal.as_str(),
-                r.anchors.join(" | ")
+                if r.anchors.is_empty() && !r.dictionary.is_empty() {
+                    format!("({} dictionary lines)", r.dictionary.len())
+                } else {
+                    r.anchors
+                        .iter()
+                        .map(|a| a.escape_default().to_string())
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                }
             )?;
         }
     }

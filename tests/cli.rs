@@ -841,7 +841,15 @@ fn rules_json_lists_every_builtin_rule_as_one_array() {
             assert!(rule[key].is_string(), "{key} is a string in {rule}");
         }
         let anchors = rule["anchors"].as_array().expect("anchors is an array");
-        assert!(!anchors.is_empty(), "{rule}");
+        let dictionary = rule["dictionary"]
+            .as_array()
+            .expect("dictionary is an array");
+        let follows = rule["after"].as_array().expect("after is an array");
+        // A rule starts from anchors, dictionary lines, or other removals.
+        assert!(
+            !anchors.is_empty() || !dictionary.is_empty() || !follows.is_empty(),
+            "{rule}"
+        );
         assert!(anchors.iter().all(|a| a.is_string()), "{rule}");
     }
     let listed: Vec<&str> = list.iter().map(|r| r["id"].as_str().unwrap()).collect();

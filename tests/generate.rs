@@ -302,10 +302,17 @@ fn strip_removes_exactly_the_planted_boilerplate() {
     assert!(planted_rules.len() >= 30, "{} rules", planted_rules.len());
     assert!(categories.len() >= 8, "{categories:?}");
     assert_eq!(kinds.len(), Kind::ALL.len(), "{kinds:?}");
-    assert_eq!(
-        publishers.len(),
-        catalogue.publishers().len(),
-        "{publishers:?}"
+    // Plants come from many of the publishers that a text document can be
+    // told to be of (the corpus is too small to hold all forty).
+    let carried = catalogue
+        .publishers()
+        .iter()
+        .filter(|p| !p.carriers.is_empty())
+        .count();
+    assert!(
+        publishers.len() >= 20.min(carried),
+        "{} of {carried}: {publishers:?}",
+        publishers.len()
     );
     assert!(
         several_kinds >= 10,
@@ -319,7 +326,16 @@ fn body_text_holds_no_anchor_or_signature() {
     let generator = Generator::new(&rules, 5, 0.0).unwrap();
     let stripper = Stripper::new(rules.clone()).unwrap();
     let mut literals: Vec<(String, bool)> = Vec::new();
-    for rule in rules.rules() {
+    // Anchors that remove on sight; the others only start a candidate that
+    // their conditions confirm, which stripping the body checks below.
+    for rule in rules.rules().iter().filter(|r| {
+        r.regex.is_none()
+            && r.where_ == chaff::rules::Where::Contains
+            && r.shape.is_empty()
+            && r.in_first.is_none()
+            && r.in_last.is_none()
+            && r.max_len.is_none()
+    }) {
         for anchor in &rule.anchors {
             literals.push((anchor.clone(), rule.case_insensitive));
         }
@@ -328,7 +344,7 @@ fn body_text_holds_no_anchor_or_signature() {
         }
     }
     for pack in rules.packs() {
-        for signature in &pack.signatures {
+        for signature in pack.signatures.iter().chain(&pack.strong_signatures) {
             literals.push((signature.clone(), false));
         }
     }
@@ -403,17 +419,35 @@ fn every_strip_example_is_planted_or_explained() {
             "{s:?}"
         );
     }
-    // Only examples whose own clean text holds other rules' boilerplate are
-    // expected to be left out; many more would mean a planting bug.
+    // A publisher none of whose examples names it strongly enough to decide
+    // a text document (two signatures, or a strong one) has its examples
+    // left out, each saying so.
+    let uncarried = |s: &&chaff::generate::Skipped| {
+        s.reason.starts_with("no strip example of") && s.reason.contains("carries a signature")
+    };
+    // Otherwise only examples whose own clean text holds other rules'
+    // boilerplate are expected to be left out; many more would mean a
+    // planting bug.
+    let other = catalogue.skipped().iter().filter(|s| !uncarried(s)).count();
     assert!(
-        catalogue.skipped().len() * 10 <= examples,
-        "{} of {examples} skipped: {:#?}",
-        catalogue.skipped().len(),
+        other * 10 <= examples,
+        "{other} of {examples} skipped: {:#?}",
         catalogue.skipped()
     );
-    for p in catalogue.publishers() {
-        assert!(!p.carriers.is_empty(), "{} has a carrier", p.id);
+    let carried: Vec<&str> = catalogue
+        .publishers()
+        .iter()
+        .filter(|p| !p.carriers.is_empty())
+        .map(|p| p.id.as_str())
+        .collect();
+    for seed in ["aawsat", "bbc", "infobae", "moscow-times", "presstv"] {
+        assert!(carried.contains(&seed), "{seed} has a carrier: {carried:?}");
     }
+    assert!(
+        carried.len() >= 25,
+        "{} publishers have carriers",
+        carried.len()
+    );
 }
 
 #[test]

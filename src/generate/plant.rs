@@ -489,23 +489,35 @@ fn paragraph_of(shape: Shape, text: &str, at: usize) -> usize {
 fn form(rule: &Rule, shape: Shape, text: &str, clean: &str) -> Option<Form> {
     let text = shaped(shape, text);
     let clean = shaped(shape, clean);
-    let (haystack, needles): (String, Vec<String>) = if rule.case_insensitive {
-        (
-            text.to_ascii_lowercase(),
-            rule.anchors
-                .iter()
-                .map(|a| a.to_ascii_lowercase())
-                .collect(),
-        )
+    // Anchors are found as the stripper finds them: in the folded view.
+    let view = crate::engine::fold::View::of(&text);
+    let haystack = if rule.case_insensitive {
+        view.as_str().to_ascii_lowercase()
     } else {
-        (text.clone(), rule.anchors.clone())
+        view.as_str().to_string()
     };
     let mut first: Option<usize> = None;
     let mut last: Option<usize> = None;
-    for needle in &needles {
+    let mut seen = |at: usize| {
+        first = Some(first.map_or(at, |f| f.min(at)));
+        last = Some(last.map_or(at, |l| l.max(at)));
+    };
+    for anchor in &rule.anchors {
+        let needle = crate::engine::anchor_key(rule, anchor);
         for (at, _) in haystack.match_indices(needle.as_str()) {
-            first = Some(first.map_or(at, |f| f.min(at)));
-            last = Some(last.map_or(at, |l| l.max(at)));
+            seen(view.original(at));
+        }
+    }
+    // A dictionary rule's anchor is the whole line it knows.
+    if !rule.dictionary.is_empty() {
+        let mut key = String::new();
+        let mut at = 0;
+        for line in text.split_inclusive('\n') {
+            crate::engine::fold::key_into(line, &mut key);
+            if rule.dictionary.contains(&key) {
+                seen(at + (line.len() - line.trim_start().len()));
+            }
+            at += line.len();
         }
     }
     let (first, last) = (first?, last?);
