@@ -2434,6 +2434,8 @@ struct Plan {
     name: String,
     domains: Vec<String>,
     signatures: Vec<String>,
+    /// Signatures that decide the publisher on their own.
+    strong_signatures: Vec<String>,
     /// Signatures are chosen from the rules (domain and publisher packs).
     own_signatures: bool,
     note: Option<String>,
@@ -2493,6 +2495,13 @@ impl Plan {
         }
         if !self.signatures.is_empty() {
             let _ = writeln!(s, "signatures = {}", toml_list(&self.signatures));
+        }
+        if !self.strong_signatures.is_empty() {
+            let _ = writeln!(
+                s,
+                "strong-signatures = {}",
+                toml_list(&self.strong_signatures)
+            );
         }
         s
     }
@@ -2666,6 +2675,7 @@ impl Drafter<'_> {
                     name: pack.name.clone(),
                     domains: pack.domains.clone(),
                     signatures: pack.signatures.clone(),
+                    strong_signatures: pack.strong_signatures.clone(),
                     own_signatures: false,
                     note: None,
                     rules: Vec::new(),
@@ -2718,6 +2728,7 @@ impl Drafter<'_> {
             merge_into: None,
             domains,
             signatures: Vec::new(),
+            strong_signatures: Vec::new(),
             own_signatures: own,
             note,
             rules: Vec::new(),
@@ -3263,7 +3274,14 @@ impl Drafter<'_> {
                     sigs.push(r.anchor.clone());
                 }
             }
-            p.signatures = sigs;
+            // One recurring line of the group's own decides nothing on its
+            // own unless it is marked strong: it is a whole line that only
+            // this group prints.
+            if sigs.len() == 1 {
+                p.strong_signatures = sigs;
+            } else {
+                p.signatures = sigs;
+            }
         }
     }
 }

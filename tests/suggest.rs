@@ -187,18 +187,18 @@ fn time(rng: &mut Rng) -> (usize, usize, usize, usize) {
 }
 
 const HERALD: Publisher = Publisher {
-    share: "Share this story with a friend",
+    share: "Pass this story on to a friend",
     stamp: |rng| {
         let (h, m, d, y) = time(rng);
-        format!("Published {h:02}:{m:02} {d} May {y}")
+        format!("Filed at {h:02}:{m:02} {d} May {y}")
     },
     footer: [
         "Follow the Harbour Herald on Pinecone and Lantern",
-        "Subscribe to the Morning Tide newsletter for the day's top stories",
+        "Get the Morning Tide digest for the day's top stories",
         "© {YEAR} Harbour Herald Media Ltd. All rights reserved.",
     ],
     // The built-in `notice.copyright-line` already removes the last line.
-    footer_end: Some("Subscribe to the Morning Tide newsletter for the day's top stories"),
+    footer_end: Some("Get the Morning Tide digest for the day's top stories"),
     agency: "TIDEPIX",
     crumbs: false,
 };
@@ -207,12 +207,12 @@ const COURIER: Publisher = Publisher {
     share: "Share on Lantern | Share on Pinecone",
     stamp: |rng| {
         let (h, m, d, y) = time(rng);
-        format!("Last updated {h}:{m:02}, {d} May {y}")
+        format!("Revised at {h}:{m:02}, {d} May {y}")
     },
     footer: [
         "The Valley Courier is an independent newspaper",
         "Read our corrections policy or write to the newsroom",
-        "Copyright {YEAR} Valley Courier Ltd",
+        "Printed {YEAR} Valley Courier Ltd",
     ],
     footer_end: Some("Valley Courier Ltd"),
     agency: "VALLEYPIX",
@@ -220,7 +220,7 @@ const COURIER: Publisher = Publisher {
 };
 
 const LANTERN: Publisher = Publisher {
-    share: "Share this article on social media",
+    share: "Pass this article around on social media",
     stamp: |rng| {
         let (h, m, d, y) = time(rng);
         format!("Posted at {h:02}:{m:02} on {d} May {y}")
@@ -468,9 +468,9 @@ fn finds_the_planted_boilerplate_with_its_variants() {
         (
             "harbourherald.example",
             &HERALD,
-            "Published 07:05 9 May 2024",
+            "Filed at 07:05 9 May 2024",
         ),
-        ("valley-courier", &COURIER, "Last updated 7:05, 9 May 2024"),
+        ("valley-courier", &COURIER, "Revised at 7:05, 9 May 2024"),
         ("lantern", &LANTERN, "Posted at 07:05 on 9 May 2024"),
     ];
     for (group, p, new_stamp) in cases {
@@ -668,7 +668,7 @@ fn out_file_and_summary() {
         out.contains("harbourherald.example (URL domain, 40 documents):"),
         "{out}"
     );
-    assert!(out.contains("\"Share this story with a friend\""), "{out}");
+    assert!(out.contains("\"Pass this story on to a friend\""), "{out}");
     assert!(out.contains("nothing was applied"), "{out}");
     assert!(out.contains(&format!("wrote {}", file.display())), "{out}");
     // The one group's pack is the file itself.
