@@ -51,3 +51,15 @@ def env_no_color() -> dict[str, str]:
     env = dict(os.environ)
     env["NO_COLOR"] = "1"
     return env
+
+
+def need(module: str):
+    """Imports ``module`` for a stage's test, skipping the test when it is
+    not installed, unless the environment variable ``CHAFF_REQUIRE`` (a
+    comma-separated list, or ``all``) names it: then its absence fails."""
+    import importlib
+
+    required = {m.strip() for m in os.environ.get("CHAFF_REQUIRE", "").split(",") if m.strip()}
+    if module in required or "all" in required:
+        return importlib.import_module(module)
+    return pytest.importorskip(module)
