@@ -101,3 +101,21 @@ def test_step_pickles_without_its_stripper():
     clone = pickle.loads(pickle.dumps(step))
     assert clone.config._stripper is None
     assert clone.config.stripper().mode == "mask"
+
+
+def test_example_runs(tmp_path, corpus):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "datatrove_pipeline.py"
+    write_corpus(tmp_path / "in", corpus)
+    done = subprocess.run(
+        [sys.executable, str(example), str(tmp_path / "in"), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = read_output(tmp_path / "out")
+    assert len(rows) == len(corpus) + 1
+    assert all(chaff.verify(r["text"], r["metadata"]["chaff"]) for r in rows)
