@@ -180,9 +180,9 @@ class RowError:
 class Stripper:
     """A compiled stripper: build once, share across threads.
 
-    ``rules`` is None (the built-in packs only), a :class:`RuleSet`, or a
-    path or sequence of paths of rule packs added to the built-in ones
-    (unless ``builtin=False``). ``mode`` is ``strip`` (remove the spans),
+    ``rules`` is None (the built-in packs only), a :class:`RuleSet` (used
+    as it is; ``builtin`` is then ignored), or a path or sequence of paths
+    of rule packs added to the built-in ones (unless ``builtin=False``). ``mode`` is ``strip`` (remove the spans),
     ``mask`` (replace each span a rule removed with ``[chaff:RULE]``) or
     ``tag`` (leave the text, only record). ``hash`` is the records' hash
     function. Raises :class:`RuleError` when a rule file does not load.
