@@ -161,3 +161,29 @@ def test_strip_arrow_errors(stripper):
         stripper.strip_arrow(batch, text_column="body")
     with pytest.raises(TypeError, match="RecordBatch or pyarrow.Table"):
         stripper.strip_arrow({"text": ["x"]})
+
+
+def test_the_gil_is_released_while_rust_works(corpus, stripper):
+    import threading
+    import time
+
+    texts = list(corpus.values()) * 1000
+    span = {}
+
+    def work():
+        span["start"] = time.perf_counter()
+        stripper.strip_batch(texts)
+        span["end"] = time.perf_counter()
+
+    ticks = []
+    worker = threading.Thread(target=work)
+    worker.start()
+    while worker.is_alive():
+        ticks.append(time.perf_counter())
+    worker.join()
+    # Leave out the ends of the call, where it reads its arguments and builds
+    # its results with the GIL held; in between this thread must have run.
+    length = span["end"] - span["start"]
+    inside = [t for t in ticks if span["start"] + 0.25 * length < t < span["end"] - 0.25 * length]
+    assert length > 0.05, "the batch is too small to tell"
+    assert inside, f"no Python ran during a {length:.2f} s strip_batch"
