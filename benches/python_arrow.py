@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""strip_arrow on an Arrow table against the chaff command on the same
+documents as JSONL, one table row each.
+
+    python benches/python_arrow.py [--size 200M] [--work DIR] [--chaff CMD]
+
+Needs the Python package installed (`pip install ./bindings/python`, a
+release build) and pyarrow. The corpus is `chaff generate corpus --size SIZE`
+(deterministic JSONL shards); the table holds the same rows (`id`, `url`,
+`text`). Prints one Markdown row per way, with MB/s of input text:
+
+| way | docs | MB | seconds | MB/s |
+
+The command-line figure includes reading and writing the shards and the
+records; the strip_arrow figure starts from a table in memory and ends with
+one (clean text and records as JSON), as in a Spark or Ray batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", default="200M")
+    parser.add_argument("--work", help="folder for the corpus and outputs (a temporary one otherwise)")
+    parser.add_argument("--chaff", default=shutil.which("chaff") or "chaff", help="the chaff command")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N runs of strip_arrow")
+    args = parser.parse_args()
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    import chaff
+
+    work = Path(args.work or tempfile.mkdtemp(prefix="chaff-bench-"))
+    corpus = work / "corpus"
+    if not corpus.exists():
+        subprocess.run([args.chaff, "generate", "corpus", str(corpus), "--size", args.size], check=True)
+    ids, urls, texts = [], [], []
+    for shard in sorted(corpus.glob("*.jsonl")):
+        with open(shard, encoding="utf-8") as f:
+            for line in f:
+                row = json.loads(line)
+                ids.append(row["id"])
+                urls.append(row.get("url"))
+                texts.append(row["text"])
+    table = pa.table({"id": ids, "url": urls, "text": texts})
+    del ids, urls, texts
+    mb = pc.sum(pc.binary_length(table.column("text"))).as_py() / 1e6
+    rows = table.num_rows
+
+    stripper = chaff.Stripper()
+    best = float("inf")
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        out = stripper.strip_arrow(table, url_column="url", id_column="id")
+        best = min(best, time.perf_counter() - start)
+    assert out.num_rows == rows
+
+    out_dir = work / "cli-out"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    start = time.perf_counter()
+    subprocess.run([args.chaff, "strip", str(corpus), "--out", str(out_dir)], check=True,
+                   stdout=subprocess.DEVNULL)
+    cli = time.perf_counter() - start
+
+    print("| way | docs | MB | seconds | MB/s |")
+    print("|---|---|---|---|---|")
+    print(f"| strip_arrow (Table in memory, {os.cpu_count()} cores) | {rows} | {mb:.0f} | {best:.2f} | {mb / best:.0f} |")
+    print(f"| chaff strip (JSONL shards on disk) | {rows} | {mb:.0f} | {cli:.2f} | {mb / cli:.0f} |")
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
