@@ -437,3 +437,30 @@ fn diff_says_why_a_publisher_was_chosen() {
         "{out}"
     );
 }
+
+#[test]
+fn every_line_rules_check_short_lines_without_anchors() {
+    let s = common(
+        r#"[[rules]]
+id = "t.date-line"
+category = "byline"
+every-line = true
+max-len = 40
+regex = '^\s*\d{1,2} (?:May|June) \d{4}\s*$'
+strip = ["3 May 2022"]
+keep = ["On 3 May 2022 the talks resumed."]
+"#,
+    );
+    let text = "Talks resume\n  3 May 2022 \nOn 3 May 2022 the talks resumed in the capital, and went on late.\n";
+    assert_eq!(
+        clean(&s, text),
+        "Talks resume\nOn 3 May 2022 the talks resumed in the capital, and went on late.\n"
+    );
+    let err = RuleSet::from_sources(&[Source {
+        name: "e.toml".into(),
+        text: "[pack]\nid = \"e\"\nscope = \"common\"\n\n[[rules]]\nid = \"e.x\"\ncategory = \"byline\"\nevery-line = true\nregex = 'x'\nstrip = [\"x\"]\nkeep = [\"y\"]\n".into(),
+    }])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("e.x") && err.contains("every-line"), "{err}");
+}

@@ -194,6 +194,10 @@ pub struct Stripper {
     dictionary: HashMap<String, Vec<u32>>,
     /// Bytes of the longest original line worth looking up.
     dictionary_reach: usize,
+    /// Rules that look at every short line, with their `max-len`.
+    line_rules: Vec<(u32, usize)>,
+    /// The longest `max-len` of those.
+    line_reach: usize,
     /// Rules that fire next to other removals, with what they follow.
     neighbours: Vec<NeighbourRule>,
     /// Every publisher pack's domains, in load order, with their
@@ -388,6 +392,14 @@ impl Stripper {
             })
             .collect();
         let global_shapes = rules.rules().iter().any(|r| r.shape.repeated);
+        let line_rules: Vec<(u32, usize)> = rules
+            .rules()
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.every_line)
+            .map(|(i, r)| (i as u32, r.max_len.unwrap_or(0)))
+            .collect();
+        let line_reach = line_rules.iter().map(|&(_, m)| m).max().unwrap_or(0);
         let domains = rules
             .packs()
             .iter()
@@ -420,6 +432,8 @@ impl Stripper {
             dictionary_reach: longest_entry.saturating_mul(4).saturating_add(16),
             neighbours,
             domains,
+            line_rules,
+            line_reach,
             global_shapes,
             rules,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -611,10 +625,14 @@ impl Stripper {
     fn settled(&self, text: &str, points: &[usize], view: &mut View, key: &mut String) -> bool {
         let bytes = text.as_bytes();
         points.iter().all(|&p| {
-            if !self.dictionary.is_empty() {
+            if !self.dictionary.is_empty() || !self.line_rules.is_empty() {
                 let ls = layout::line_start(bytes, p);
                 let le = layout::line_end(bytes, p);
                 if self.dictionary_rules(&text[ls..le], key).is_some() {
+                    return false;
+                }
+                let (ts, te) = layout::trim(bytes, ls, le);
+                if ts < te && te - ts <= self.line_reach {
                     return false;
                 }
             }
@@ -817,13 +835,27 @@ impl Stripper {
                 }
             }
         }
-        if self.dictionary.is_empty() {
+        if self.dictionary.is_empty() && self.line_rules.is_empty() {
             return;
         }
         let bytes = text.as_bytes();
         let mut ls = 0;
         while ls < bytes.len() {
             let le = layout::line_end(bytes, ls);
+            if le - ls <= self.line_reach.saturating_add(64) {
+                let (ts, te) = layout::trim(bytes, ls, le);
+                if ts < te && te - ts <= self.line_reach {
+                    for &(rule, max) in &self.line_rules {
+                        let r = &self.rules.rules()[rule as usize];
+                        if te - ts > max || !self.in_scope(r, publisher) {
+                            continue;
+                        }
+                        if let Some(c) = confirm(r, rule, text, ts, te, layout) {
+                            push(c, out);
+                        }
+                    }
+                }
+            }
             if let Some(rules) = self.dictionary_rules(&text[ls..le], key) {
                 let (ts, te) = layout::trim(bytes, ls, le);
                 for &rule in rules {

@@ -831,6 +831,7 @@ const RULE_KEYS: &[&str] = &[
     "whole-lines",
     "typographic",
     "exact-space",
+    "every-line",
     "dictionary",
     "max-words",
     "max-chars",
@@ -1156,7 +1157,22 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
             "it fires next to other rules' removals; split it into two rules",
         );
     }
-    if no_anchor && raw.dictionary.is_empty() && !is_neighbour {
+    if raw.every_line
+        && (!no_anchor
+            || !raw.dictionary.is_empty()
+            || is_neighbour
+            || raw.regex.is_none()
+            || raw.max_len.is_none())
+    {
+        ctx.push_help(
+            K::InvalidValue,
+            id_at,
+            Some(r),
+            "an `every-line` rule has a `regex` and a `max-len`, and no anchors, dictionary or neighbours",
+            "it checks every line up to `max-len` bytes with its regex",
+        );
+    }
+    if no_anchor && raw.dictionary.is_empty() && !is_neighbour && !raw.every_line {
         ctx.push_help(
             K::MissingAnchor,
             id_at,
@@ -1258,7 +1274,7 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
             }
         },
     };
-    if (!raw.dictionary.is_empty() || is_neighbour)
+    if (!raw.dictionary.is_empty() || is_neighbour || raw.every_line)
         && !matches!(
             removal,
             Some(Removal::Line) | Some(Removal::Paragraph) | None
@@ -1335,6 +1351,7 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
         whole_lines: raw.whole_lines.unwrap_or(true),
         typographic: raw.typographic.unwrap_or(false),
         exact_space: raw.exact_space,
+        every_line: raw.every_line,
         dictionary: Vec::new(),
         dictionary_files,
         shape: Shape {
@@ -1458,6 +1475,7 @@ fn rule_key(r: &Rule) -> RuleKey<'_> {
         whole_lines: r.whole_lines,
         typographic: r.typographic,
         exact_space: r.exact_space,
+        every_line: r.every_line,
         dictionary: &r.dictionary,
         max_words: r.shape.max_words,
         max_chars: r.shape.max_chars,
@@ -1499,6 +1517,7 @@ struct RuleKey<'a> {
     credit: bool,
     dictionary: &'a [String],
     end: Option<&'a str>,
+    every_line: bool,
     exact_space: bool,
     id: &'a str,
     in_first: Option<usize>,
@@ -1595,6 +1614,7 @@ mod tests {
                     "whole_lines": r.whole_lines,
                     "typographic": r.typographic,
                     "exact_space": r.exact_space,
+                    "every_line": r.every_line,
                     "dictionary": r.dictionary,
                     "max_words": r.shape.max_words,
                     "max_chars": r.shape.max_chars,

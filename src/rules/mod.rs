@@ -243,6 +243,10 @@ pub struct Rule {
     /// white space included; without it a space matches any run of white
     /// space and the anchor's ends are trimmed.
     pub exact_space: bool,
+    /// The rule looks at every line of at most `max_len` bytes with its
+    /// `regex`, without anchors: for shapes such as a date line, whose
+    /// literals (years, weekdays) fill body text too.
+    pub every_line: bool,
     /// Whole lines (or paragraphs) this rule removes, folded
     /// ([`dictionary_key`]); loaded from the `dictionary` files.
     pub dictionary: Vec<String>,

@@ -101,6 +101,10 @@ pub struct RawRule {
     /// Anchors match white space exactly as written.
     #[serde(default)]
     pub exact_space: bool,
+    /// The rule looks at every line of at most `max-len` bytes with its
+    /// regex, instead of starting from anchors.
+    #[serde(default)]
+    pub every_line: bool,
     /// Text files of whole lines the rule removes, beside the rule file.
     #[serde(default)]
     pub dictionary: Vec<Spanned<String>>,
