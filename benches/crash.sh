@@ -44,8 +44,8 @@ command -v jq >/dev/null || { echo "crash.sh: needs jq (to compare manifests)" >
 rm -rf "$WORK"
 mkdir -p "$WORK"
 corpus=$WORK/corpus
-"$CHAFF" generate corpus "$corpus/jsonl" --size "$SIZE" --seed "$SEED" --shard-size 8M >/dev/null || exit 2
-"$CHAFF" generate corpus "$corpus/text" --size "$SIZE" --seed "$SEED" --format text >/dev/null || exit 2
+"$CHAFF" generate corpus "$corpus/jsonl" --size "$SIZE" --seed "$SEED" --shard-size 8M >/dev/null 2>"$WORK/generate.log" || exit 2
+"$CHAFF" generate corpus "$corpus/text" --size "$SIZE" --seed "$SEED" --format text >/dev/null 2>>"$WORK/generate.log" || exit 2
 echo "corpus: $(find "$corpus" -type f | wc -l) files, $(du -sh "$corpus" | cut -f1) in $corpus"
 
 ref=$WORK/reference
