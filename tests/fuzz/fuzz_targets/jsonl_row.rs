@@ -12,10 +12,10 @@
 
 #![no_main]
 
+use chaff::Stripper;
 use chaff::batch::{self, Options, Silent};
 use chaff::jsonl::{self, Row};
 use chaff::provenance::{Mode, Record, restore};
-use chaff::Stripper;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -68,7 +68,10 @@ fn check_row_api(body: &str) {
         let same = row
             .splice(&[(field, Some(raw.get().to_string()))], &[])
             .expect("a splice without metadata additions does not fail");
-        assert_eq!(same, body, "rewriting `{field}` with its own text changed the row");
+        assert_eq!(
+            same, body,
+            "rewriting `{field}` with its own text changed the row"
+        );
         if let Ok(Some(text)) = row.string(field) {
             // Both encoders write JSON that reads back as the same text.
             for encoded in [jsonl::to_json_string(&text), jsonl::to_json_ascii(&text)] {
@@ -83,7 +86,10 @@ fn check_row_api(body: &str) {
 /// Rebuilds one output row from its record, as `chaff restore` does.
 fn rebuild_row(body: &str, record: &Record) -> String {
     let row = Row::parse(body).expect("an output row with a record parses");
-    let origin = record.row.as_ref().expect("a row's record has its row origin");
+    let origin = record
+        .row
+        .as_ref()
+        .expect("a row's record has its row origin");
     let text = row
         .string(&origin.text_field)
         .expect("the output text field reads")
@@ -157,7 +163,10 @@ fuzz_target!(|data: &[u8]| {
         rebuilt.extend_from_slice(rebuild_row(body, &record).as_bytes());
         rebuilt.extend_from_slice(ending);
     }
-    assert!(records.is_empty(), "records of lines the output does not have");
+    assert!(
+        records.is_empty(),
+        "records of lines the output does not have"
+    );
     if rebuilt != data {
         panic!(
             "the rebuilt rows differ from the input\n input: {:?}\noutput: {:?}\n again: {:?}",

@@ -53,7 +53,11 @@ fn check_edits(original: &str, clean: &str, record: &Record) {
     let mut pos = 0;
     let mut minus = String::with_capacity(original.len());
     for e in &record.edits {
-        assert!(e.start >= pos, "edits out of order or overlapping: {:?}", record.edits);
+        assert!(
+            e.start >= pos,
+            "edits out of order or overlapping: {:?}",
+            record.edits
+        );
         assert!(e.start < e.end, "an empty edit: {e:?}");
         assert!(
             original.is_char_boundary(e.start) && original.is_char_boundary(e.end),
@@ -66,7 +70,10 @@ fn check_edits(original: &str, clean: &str, record: &Record) {
         pos = e.end;
     }
     minus.push_str(&original[pos..]);
-    assert_eq!(minus, clean, "the clean text is not the original minus the edits");
+    assert_eq!(
+        minus, clean,
+        "the clean text is not the original minus the edits"
+    );
     assert_eq!(record.input_bytes, original.len());
     assert_eq!(record.output_bytes, clean.len());
 }
@@ -100,7 +107,10 @@ fuzz_target!(|data: &[u8]| {
 
     if !once.record.unsettled {
         let twice = stripper().strip(&doc(&once.clean));
-        assert_eq!(twice.clean, once.clean, "stripping the clean text again changed it");
+        assert_eq!(
+            twice.clean, once.clean,
+            "stripping the clean text again changed it"
+        );
     }
 
     // The other output modes, and the record as a file holds it.
