@@ -196,6 +196,18 @@ keep = ["y"]
         err.contains("short.txt:2:1") && err.contains("`ok`"),
         "{err}"
     );
+    // A device or a path outside the rule folder is refused, not read.
+    for name in ["/dev/zero", "../x.txt"] {
+        std::fs::write(
+            dir.path().join("d.toml"),
+            format!("[pack]\nid = \"d\"\nscope = \"common\"\n\n[[rules]]\nid = \"d.dev\"\ncategory = \"other\"\ndictionary = [\"{name}\"]\nstrip = [\"x\"]\nkeep = [\"y\"]\n"),
+        )
+        .unwrap();
+        let err = RuleSet::load_paths(&[dir.path().join("d.toml")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("d.dev") && err.contains("relative"), "{err}");
+    }
 }
 
 #[test]

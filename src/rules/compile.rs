@@ -311,6 +311,17 @@ fn finish_rules(
                 super::builtin::data(&shown)
                     .map(str::to_string)
                     .ok_or_else(|| "not a built-in data file".to_string())
+            } else if std::path::Path::new(name).is_absolute()
+                || std::path::Path::new(name)
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+            {
+                Err(
+                    "a dictionary path must be relative and stay inside the rule file's folder"
+                        .to_string(),
+                )
+            } else if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+                Err("not a regular file".to_string())
             } else {
                 std::fs::read(&path)
                     .map_err(|e| format!("cannot read: {e}"))
