@@ -515,6 +515,7 @@ fn list_rules(args: RulesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                     "kind": r.removal.as_str(),
                     "anchors": r.anchors,
                     "dictionary": r.dictionary,
+                    "every_line": r.every_line,
                     "after": r.after.iter().chain(&r.before).map(|n| match n {
                         rules::Neighbour::Rule(id) => id.clone(),
                         rules::Neighbour::Category(c) => c.as_str().to_string(),

@@ -845,9 +845,11 @@ fn rules_json_lists_every_builtin_rule_as_one_array() {
             .as_array()
             .expect("dictionary is an array");
         let follows = rule["after"].as_array().expect("after is an array");
-        // A rule starts from anchors, dictionary lines, or other removals.
+        // A rule starts from anchors, dictionary lines, other removals, or
+        // every short line.
+        let every_line = rule["every_line"].as_bool().expect("every_line is a bool");
         assert!(
-            !anchors.is_empty() || !dictionary.is_empty() || !follows.is_empty(),
+            !anchors.is_empty() || !dictionary.is_empty() || !follows.is_empty() || every_line,
             "{rule}"
         );
         assert!(anchors.iter().all(|a| a.is_string()), "{rule}");

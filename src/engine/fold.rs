@@ -210,10 +210,16 @@ pub fn key_into(text: &str, out: &mut String) {
 /// `text` with only its white space folded (runs to one space), typography
 /// kept: what a rule that does not ask for typographic folding compares.
 pub fn fold_space(text: &str) -> String {
+    collapse_runs(text, is_space)
+}
+
+/// `text` with every run of characters that `space` calls white space
+/// collapsed to one space, everything else kept.
+pub fn collapse_runs(text: &str, space: impl Fn(char) -> bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_space = false;
     for c in text.chars() {
-        if is_space(c) {
+        if space(c) {
             if !in_space {
                 out.push(' ');
             }

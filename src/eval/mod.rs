@@ -302,20 +302,7 @@ pub fn is_space(c: char) -> bool {
 
 /// `s` with every run of white space collapsed to one space.
 pub fn collapse(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut in_space = false;
-    for c in s.chars() {
-        if is_space(c) {
-            if !in_space {
-                out.push(' ');
-            }
-            in_space = true;
-        } else {
-            out.push(c);
-            in_space = false;
-        }
-    }
-    out
+    crate::engine::fold::collapse_runs(s, is_space)
 }
 
 /// A collapsed text with, for each of its bytes, the byte range of the

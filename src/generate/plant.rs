@@ -508,6 +508,19 @@ fn form(rule: &Rule, shape: Shape, text: &str, clean: &str) -> Option<Form> {
             seen(view.original(at));
         }
     }
+    // An `every-line` rule's anchor is a short line its regex matches.
+    if rule.every_line
+        && let Some(re) = &rule.regex
+    {
+        let mut at = 0;
+        for line in text.split_inclusive('\n') {
+            let unit = line.trim_end_matches(['\n', '\r']);
+            if unit.trim().len() <= rule.max_len.unwrap_or(0) && re.is_match(unit) {
+                seen(at + (line.len() - line.trim_start().len()));
+            }
+            at += line.len();
+        }
+    }
     // A dictionary rule's anchor is the whole line it knows.
     if !rule.dictionary.is_empty() {
         let mut key = String::new();
