@@ -881,7 +881,6 @@ impl Stripper {
         publisher: Option<usize>,
         layout: &mut Layout<'t>,
     ) -> Vec<Candidate> {
-        let bytes = text.as_bytes();
         let rules = self.rules.rules();
         let matches = |targets: &[Target], rule: u32| {
             rule != TIDY
@@ -901,30 +900,10 @@ impl Stripper {
                 }
                 for s in &spans {
                     if matches(&n.after, s.rule) {
-                        let mut at = s.end;
-                        for _ in 0..r.max_run {
-                            let Some((ls, le)) = next_line(bytes, at) else {
-                                break;
-                            };
-                            let Some(c) = confirm(r, n.rule, text, ls, le, layout) else {
-                                break;
-                            };
-                            at = c.end;
-                            added.push(c);
-                        }
+                        run_of_lines(r, n.rule, text, layout, s.end, true, &mut added);
                     }
                     if matches(&n.before, s.rule) {
-                        let mut at = s.start;
-                        for _ in 0..r.max_run {
-                            let Some((ls, le)) = previous_line(bytes, at) else {
-                                break;
-                            };
-                            let Some(c) = confirm(r, n.rule, text, ls, le, layout) else {
-                                break;
-                            };
-                            at = c.start;
-                            added.push(c);
-                        }
+                        run_of_lines(r, n.rule, text, layout, s.start, false, &mut added);
                     }
                 }
             }
@@ -1076,6 +1055,36 @@ fn reach_forward(text: &str, at: usize, n: usize) -> usize {
         }
     }
     text.len()
+}
+
+/// A neighbour rule's run: up to `max-run` lines with text after `at`
+/// (`forward`) or before it, each confirmed by the rule, stopping at the
+/// first that is not.
+fn run_of_lines(
+    r: &Rule,
+    rule: u32,
+    text: &str,
+    layout: &mut Layout<'_>,
+    mut at: usize,
+    forward: bool,
+    added: &mut Vec<Candidate>,
+) {
+    let bytes = text.as_bytes();
+    for _ in 0..r.max_run {
+        let line = if forward {
+            next_line(bytes, at)
+        } else {
+            previous_line(bytes, at)
+        };
+        let Some((ls, le)) = line else {
+            break;
+        };
+        let Some(c) = confirm(r, rule, text, ls, le, layout) else {
+            break;
+        };
+        at = if forward { c.end } else { c.start };
+        added.push(c);
+    }
 }
 
 /// The first line with text after the line that holds `at` (or from `at`,
