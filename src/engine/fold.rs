@@ -235,12 +235,27 @@ pub fn collapse_runs(text: &str, space: impl Fn(char) -> bool) -> String {
 /// Whether `a` and `b` are the same once white space runs are folded (and
 /// ASCII case, when `ignore_case`).
 pub fn same_modulo_space(a: &str, b: &str, ignore_case: bool) -> bool {
-    let (a, b) = (fold_space(a), fold_space(b));
-    if ignore_case {
-        a.eq_ignore_ascii_case(&b)
-    } else {
-        a == b
-    }
+    // Compared as they are read, without folding copies: this runs on
+    // automaton hits.
+    folded_chars(a, ignore_case).eq(folded_chars(b, ignore_case))
+}
+
+/// The characters of `s` with white-space runs as one space, and ASCII
+/// lowercase when `ignore_case`.
+fn folded_chars(s: &str, ignore_case: bool) -> impl Iterator<Item = char> + '_ {
+    let mut space = false;
+    s.chars().filter_map(move |c| {
+        if is_space(c) {
+            (!std::mem::replace(&mut space, true)).then_some(' ')
+        } else {
+            space = false;
+            Some(if ignore_case {
+                c.to_ascii_lowercase()
+            } else {
+                c
+            })
+        }
+    })
 }
 
 #[cfg(test)]
