@@ -631,8 +631,18 @@ impl Stripper {
                 if self.dictionary_rules(&text[ls..le], key).is_some() {
                     return false;
                 }
+                // A short line at a point is new to an `every-line` rule
+                // only if the rule's regex matches it (its whole paragraph
+                // is new to a paragraph-unit rule).
                 let (ts, te) = layout::trim(bytes, ls, le);
-                if ts < te && te - ts <= self.line_reach {
+                if ts < te
+                    && self.line_rules.iter().any(|&(rule, max)| {
+                        let r = &self.rules.rules()[rule as usize];
+                        te - ts <= max
+                            && (r.unit == Unit::Paragraph
+                                || r.regex.as_ref().is_none_or(|re| re.is_match(&text[ls..le])))
+                    })
+                {
                     return false;
                 }
             }
