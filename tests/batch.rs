@@ -1554,22 +1554,16 @@ fn ranks_split_the_files_disjointly_and_name_their_provenance_and_manifest_by_ra
     seen.sort();
     assert_eq!(seen, inputs, "every input in some rank");
 
-    // Spooled records of JSONL inputs (copied into the provenance files)
-    // are named by rank too.
-    let spools: Vec<String> = tree(&out)
-        .into_iter()
-        .filter(|f| f.starts_with(".chaff/records/"))
-        .collect();
-    assert!(!spools.is_empty());
+    // Spooled records of JSONL inputs are in the provenance files now, and
+    // no rank leaves its spool behind.
     assert!(
-        spools.iter().all(|f| f.ends_with("-00000.jsonl")
-            || f.ends_with("-00001.jsonl")
-            || f.ends_with("-00002.jsonl")),
-        "{spools:?}"
+        tree(&out).iter().all(|f| !f.starts_with(".chaff/records/")),
+        "{:?}",
+        tree(&out)
     );
     let own: Vec<String> = tree(&out)
         .into_iter()
-        .filter(|f| !inputs.contains(f) && !f.starts_with(".chaff/records/"))
+        .filter(|f| !inputs.contains(f))
         .collect();
     assert_eq!(
         own,
@@ -2603,7 +2597,7 @@ fn verify_checks_record_offsets_sizes_and_the_bytes_of_rows_outside_the_text() {
 }
 
 #[test]
-fn resume_redoes_an_input_whose_sidecar_records_or_attribute_file_changed() {
+fn resume_redoes_an_input_whose_sidecar_or_attribute_file_changed() {
     let tmp = scratch();
     let input = tmp.path().join("in");
     for name in ["a.txt", "b.txt", "c.txt"] {
@@ -2616,7 +2610,9 @@ fn resume_redoes_an_input_whose_sidecar_records_or_attribute_file_changed() {
         );
     }
     type Case<'a> = (&'a [&'a str], &'a [&'a str]);
-    let runs: [Case; 3] = [
+    // (The records of the provenance file: see
+    // `resume_redoes_an_input_whose_records_changed_in_the_provenance_file`.)
+    let runs: [Case; 2] = [
         (
             &["--provenance", "sidecar"],
             &["a.txt.prov.json", "s.jsonl.prov.jsonl"],
@@ -2625,7 +2621,6 @@ fn resume_redoes_an_input_whose_sidecar_records_or_attribute_file_changed() {
             &["--attributes", "chaff"],
             &["attributes/chaff/b.txt.jsonl", "attributes/chaff/t.jsonl"],
         ),
-        (&[], &[".chaff/records/u.jsonl.jsonl"]),
     ];
     for (n, (options, changed)) in runs.iter().enumerate() {
         let out = tmp.path().join(format!("out{n}"));
@@ -2672,4 +2667,78 @@ fn resume_redoes_an_input_whose_sidecar_records_or_attribute_file_changed() {
         }
         assert_eq!(chaff(&[&"verify", &out]).code, 0);
     }
+}
+
+// --- what a finished run leaves on disk -------------------------------------------
+
+/// Every file under `dir`, relative, sorted.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut found: Vec<String> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn a_finished_run_keeps_each_record_once_on_disk() {
+    let tmp = scratch();
+    let (input, inputs) = mixed_tree(tmp.path());
+    let out = tmp.path().join("out");
+    strip(&input, &out, &["--quiet"], 1);
+    let state = files_under(&out.join(".chaff"));
+    assert_eq!(state, ["journal.jsonl"], "no records spool is left");
+    let journal = fs::read_to_string(out.join(".chaff/journal.jsonl")).unwrap();
+    assert!(
+        !journal.contains("schema_version"),
+        "the journal holds no copy of a record"
+    );
+    assert!(journal.len() < 1000 * inputs.len(), "{}", journal.len());
+    assert_eq!(chaff(&[&"verify", &out]).code, 0);
+
+    // A resumed run finds each input's records in the provenance file.
+    let first = snapshot(&out);
+    strip(&input, &out, &["--quiet", "--resume"], 1);
+    assert!(resumed_flags(&out).iter().all(|(_, resumed)| *resumed));
+    assert!(first["provenance.jsonl"] == snapshot(&out)["provenance.jsonl"]);
+    assert_eq!(files_under(&out.join(".chaff")), ["journal.jsonl"]);
+    assert_eq!(chaff(&[&"verify", &out]).code, 0);
+}
+
+#[test]
+fn resume_redoes_an_input_whose_records_changed_in_the_provenance_file() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("a.txt"), "First body.\n");
+    write(
+        &input.join("b.jsonl"),
+        "{\"id\":\"r\",\"text\":\"Row.\\n\"}\n",
+    );
+    let out = tmp.path().join("out");
+    strip(&input, &out, &["--quiet", "--no-builtin"], 0);
+    let fresh = fs::read_to_string(out.join("provenance.jsonl")).unwrap();
+    // Same length, another id in the first record (a.txt's).
+    let tampered = fresh.replacen("\"id\":\"a.txt\"", "\"id\":\"x.txt\"", 1);
+    assert_ne!(tampered, fresh);
+    fs::write(out.join("provenance.jsonl"), &tampered).unwrap();
+
+    strip(&input, &out, &["--quiet", "--no-builtin", "--resume"], 0);
+    assert_eq!(
+        resumed_flags(&out),
+        [("a.txt".to_string(), false), ("b.jsonl".to_string(), true)]
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("provenance.jsonl")).unwrap(),
+        fresh
+    );
+    assert_eq!(chaff(&[&"verify", &out]).code, 0);
 }

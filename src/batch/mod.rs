@@ -259,6 +259,21 @@ struct Entry {
     /// to the output folder, so resume can tell one that changed.
     #[serde(default)]
     side_hashes: BTreeMap<String, String>,
+    /// Where the input's records are in the provenance file, once a run has
+    /// finished: the spool and the inline records are gone then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stored: Option<Stored>,
+}
+
+/// A finished input's records: a range of the provenance file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Stored {
+    /// Byte offset of the first record.
+    offset: u64,
+    /// Bytes of records (each with its line break).
+    len: u64,
+    /// Hash of those bytes.
+    hash: String,
 }
 
 /// Shared, read-only state of a run.
@@ -377,6 +392,11 @@ pub fn strip(
 }
 
 /// Writes provenance and the manifest from the journal, and compacts it.
+///
+/// Each input's records are copied into the provenance file from where the
+/// run left them (inline in its journal entry, in its spool, or in the
+/// previous provenance file for a resumed input); the compacted journal then
+/// says where they are in the new file, and the spools are removed.
 fn finish(
     ctx: &Ctx<'_>,
     journal_path: &Path,
@@ -394,6 +414,11 @@ fn finish(
         }
         _ => None,
     };
+    // The provenance file of the previous run, read for resumed inputs until
+    // the new one replaces it.
+    let mut previous: Option<File> = None;
+    let mut written = 0u64;
+    let mut spools: Vec<PathBuf> = Vec::new();
     let mut compacted = output::AtomicFile::create(journal_path).map_err(named(journal_path))?;
     // File summaries go straight into the manifest: memory does not grow
     // with the number of files.
@@ -417,26 +442,63 @@ fn finish(
             .seek(SeekFrom::Start(offset))
             .and_then(|_| journal.read_exact(&mut line))
             .map_err(named(journal_path))?;
-        let entry: Entry = serde_json::from_slice(&line)
+        let mut entry: Entry = serde_json::from_slice(&line)
             .map_err(io::Error::other)
             .map_err(named(journal_path))?;
+        if let Some(p) = provenance.as_mut() {
+            let mut hashing = Hashing {
+                inner: p,
+                hasher: ctx.stripper.hash().hasher(),
+                written: 0,
+            };
+            let w = &mut hashing;
+            for r in &entry.records {
+                w.write_all(r.get().as_bytes())
+                    .and_then(|_| w.write_all(b"\n"))
+                    .map_err(named(&provenance_path))?;
+            }
+            if let Some(spool) = entry.spool.take() {
+                let path = options.out.join(&spool);
+                File::open(&path)
+                    .and_then(|mut f| io::copy(&mut f, w))
+                    .map_err(named(&path))?;
+                entry.side_hashes.remove(&spool);
+                spools.push(path);
+            }
+            if let Some(stored) = entry.stored.take() {
+                if previous.is_none() {
+                    previous = Some(File::open(&provenance_path).map_err(named(&provenance_path))?);
+                }
+                let old = previous.as_mut().expect("opened above");
+                old.seek(SeekFrom::Start(stored.offset))
+                    .map_err(named(&provenance_path))?;
+                let copied =
+                    io::copy(&mut old.take(stored.len), w).map_err(named(&provenance_path))?;
+                if copied != stored.len {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!(
+                            "{}: records of {} cut short",
+                            provenance_path.display(),
+                            entry.summary.file
+                        ),
+                    ));
+                }
+            }
+            entry.records.clear();
+            let (hash, len) = (hashing.hasher.finish(), hashing.written);
+            entry.stored = Some(Stored {
+                offset: written,
+                len,
+                hash,
+            });
+            written += len;
+            line = serde_json::to_vec(&entry).map_err(io::Error::other)?;
+        }
         compacted
             .write_all(&line)
             .and_then(|_| compacted.write_all(b"\n"))
             .map_err(named(journal_path))?;
-        if let Some(p) = provenance.as_mut() {
-            for r in &entry.records {
-                p.write_all(r.get().as_bytes())
-                    .and_then(|_| p.write_all(b"\n"))
-                    .map_err(named(&provenance_path))?;
-            }
-            if let Some(spool) = &entry.spool {
-                let spool = options.out.join(spool);
-                File::open(&spool)
-                    .and_then(|mut f| io::copy(&mut f, p))
-                    .map_err(named(&spool))?;
-            }
-        }
         summary.totals.add(&entry.summary);
         for (rule, n) in entry.hits {
             *summary.hits.entry(rule).or_default() += n;
@@ -450,10 +512,14 @@ fn finish(
             .file(&entry.summary)
             .map_err(named(&manifest_path))?;
     }
+    drop(previous);
     if let Some(p) = provenance {
         p.commit().map_err(named(&provenance_path))?;
     }
     compacted.commit().map_err(named(journal_path))?;
+    // The records are in the provenance file now, and the journal says
+    // where: the spools are copies.
+    remove_spools(&options.out, &spools);
     summary.seconds = started.elapsed().as_secs_f64();
     summary.totals.failed_files =
         summary.failures.iter().filter(|f| f.line.is_none()).count() as u64;
@@ -462,6 +528,42 @@ fn finish(
         .finish(summary)
         .and_then(output::AtomicFile::commit)
         .map_err(named(&manifest_path))
+}
+
+/// A writer that hashes and counts what goes through it.
+struct Hashing<'a, W: Write> {
+    inner: &'a mut W,
+    hasher: crate::provenance::Hasher,
+    written: u64,
+}
+
+impl<W: Write> Write for Hashing<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Removes this run's spool files, then the folders they leave empty (a
+/// folder another rank still writes into stays).
+fn remove_spools(out: &Path, spools: &[PathBuf]) {
+    let root = out.join(".chaff").join("records");
+    for spool in spools {
+        let _ = std::fs::remove_file(spool);
+        let mut dir = spool.parent();
+        while let Some(d) = dir {
+            if !d.starts_with(&root) || std::fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
 }
 
 /// A previous run's entry for `input`, if it can stand: same key, same file
@@ -487,6 +589,10 @@ fn reusable(ctx: &Ctx<'_>, input: &Input, journal: &Path, at: (u64, u64)) -> Opt
             .spool
             .as_ref()
             .is_none_or(|s| ctx.options.out.join(s).is_file())
+        && entry
+            .stored
+            .as_ref()
+            .is_none_or(|s| stored_unchanged(&ctx.options.provenance_path(), s))
         && ctx.options.attributes.as_ref().is_none_or(|name| {
             let rel = match input.kind {
                 Kind::Text => format!("{}.jsonl", input.rel),
@@ -511,6 +617,27 @@ fn reusable(ctx: &Ctx<'_>, input: &Input, journal: &Path, at: (u64, u64)) -> Opt
         e.summary.resumed = true;
         e
     })
+}
+
+/// Whether the provenance file still holds the records `stored` says it
+/// does.
+fn stored_unchanged(path: &Path, stored: &Stored) -> bool {
+    let Some(kind) = crate::provenance::HashKind::of(&stored.hash) else {
+        return false;
+    };
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    if file.seek(SeekFrom::Start(stored.offset)).is_err() {
+        return false;
+    }
+    let mut hashing = Hashing {
+        inner: &mut io::sink(),
+        hasher: kind.hasher(),
+        written: 0,
+    };
+    matches!(io::copy(&mut file.take(stored.len), &mut hashing), Ok(n) if n == stored.len)
+        && hashing.hasher.finish() == stored.hash
 }
 
 /// Whether the output at `path` still has the hash its run recorded (of the
@@ -661,6 +788,7 @@ fn process(ctx: &Ctx<'_>, input: &Input) -> Result<Entry, Failure> {
         records: Vec::new(),
         spool: None,
         side_hashes: BTreeMap::new(),
+        stored: None,
     };
     match input.kind {
         Kind::Text => process_text(ctx, input, &mut entry)?,
