@@ -267,6 +267,24 @@ enum ProvenanceArg {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RecordsArg {
+    /// Every document.
+    All,
+    /// Only documents something was removed from; the others are written as they were.
+    Edited,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RowSummaryArg {
+    /// `edits` and `chars_removed`.
+    Compact,
+    /// Also `rules_digest` and `mode`.
+    Full,
+    /// Nothing: `metadata` stays as it was.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum BudgetAction {
     /// Strip it anyway (it is flagged in the summary and manifest).
     Strip,
@@ -295,6 +313,12 @@ struct StripArgs {
     /// Where provenance records go.
     #[arg(long, value_enum, default_value = "jsonl")]
     provenance: ProvenanceArg,
+    /// Which documents get a provenance record.
+    #[arg(long, value_enum, default_value = "all")]
+    records: RecordsArg,
+    /// What each JSONL output row says of its stripping in `metadata.chaff`.
+    #[arg(long, value_enum, default_value = "compact")]
+    row_summary: RowSummaryArg,
     /// Hash function of the records' and the manifest's input and output
     /// hashes (written as `blake3:…` or `sha256:…`).
     #[arg(long, value_enum, default_value = "blake3")]
@@ -696,6 +720,15 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         ProvenanceArg::Jsonl => ProvenanceMode::Jsonl,
         ProvenanceArg::Sidecar => ProvenanceMode::Sidecar,
         ProvenanceArg::None => ProvenanceMode::None,
+    };
+    options.records = match args.records {
+        RecordsArg::All => batch::Records::All,
+        RecordsArg::Edited => batch::Records::Edited,
+    };
+    options.row_summary = match args.row_summary {
+        RowSummaryArg::Compact => batch::RowSummary::Compact,
+        RowSummaryArg::Full => batch::RowSummary::Full,
+        RowSummaryArg::None => batch::RowSummary::None,
     };
     // From stdin, records go somewhere only with `--out`.
     if stdin && args.out.is_none() {

@@ -16,8 +16,8 @@
 use chaff::Record;
 use chaff::provenance::Mode;
 use serde::de::{Deserializer, MapAccess, Visitor};
-use serde_json::Value;
 use serde_json::value::RawValue;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{OsStr, OsString};
@@ -646,12 +646,8 @@ fn check_stripped_row(row: &Row, out_line: &str, clean: &str, record: &Record) -
         .collect();
     assert_eq!(
         keys,
-        BTreeSet::from(["chars_removed", "edits", "mode", "rules_digest"])
-    );
-    assert_eq!(summary["rules_digest"].as_str(), Some(builtin_digest()));
-    assert_eq!(
-        summary["rules_digest"].as_str(),
-        Some(&*record.rules_digest)
+        BTreeSet::from(["chars_removed", "edits"]),
+        "the summary is compact by default"
     );
     assert_eq!(
         summary["edits"].as_u64(),
@@ -661,7 +657,6 @@ fn check_stripped_row(row: &Row, out_line: &str, clean: &str, record: &Record) -
         summary["chars_removed"].as_u64(),
         Some(record.removed_chars() as u64)
     );
-    assert_eq!(summary["mode"].as_str(), Some(record.mode.as_str()));
     summary
 }
 
@@ -1095,7 +1090,8 @@ fn check_mode(mode: Mode, expected: fn(&str, &Record) -> String) -> (TempDir, Pa
             Some(line) => {
                 let lines = lines_of(&decompressed(&out.join(&key.0)));
                 let row = parse_json(lines[line as usize - 1].trim_end().as_bytes());
-                assert_eq!(row["metadata"]["chaff"]["mode"], mode.as_str(), "{key:?}");
+                assert!(row["metadata"]["chaff"]["edits"].is_u64(), "{key:?}");
+                assert_eq!(record.mode, mode, "{key:?}");
                 row["text"].as_str().unwrap().to_string()
             }
         };
@@ -1346,6 +1342,8 @@ fn manifest_lists_rule_files_inputs_and_outputs_hits_publishers_totals_and_error
         serde_json::json!({
             "mode": "strip",
             "provenance": "jsonl",
+            "records": "all",
+            "row_summary": "compact",
             "attributes": null,
             "fields": {
                 "text": "text",
@@ -1935,7 +1933,7 @@ fn budget_keep_leaves_an_over_budget_document_unchanged_and_lists_it() {
                 if kept {
                     let row = parse_json(ours.trim_end().as_bytes());
                     assert_eq!(row["text"], original_text(&input, &record), "{key:?}");
-                    assert_eq!(row["metadata"]["chaff"]["mode"], "tag");
+                    assert_eq!(record.mode, Mode::Tag, "{key:?}");
                 } else {
                     let theirs = &lines_of(&decompress(&r.outputs[&key.0]))[at];
                     assert_eq!(ours, theirs, "{key:?}");
@@ -2741,4 +2739,159 @@ fn resume_redoes_an_input_whose_records_changed_in_the_provenance_file() {
         fresh
     );
     assert_eq!(chaff(&[&"verify", &out]).code, 0);
+}
+
+// --- row summaries and which documents get a record ------------------------------
+
+/// A shard of three rows: one with boilerplate and metadata, one with
+/// metadata and nothing to remove, one with neither.
+const SUMMARY_ROWS: &str = concat!(
+    "{\"id\":\"a\",\"text\":\"Body of a.\\n\\nShare this article\",\"metadata\":{\"url\":\"https://example.org/a\"}}\n",
+    "{\"id\":\"b\",\"text\":\"Body of b.\",\"metadata\":{\"url\":\"https://example.org/b\"}}\n",
+    "{\"id\":\"c\",\"text\":\"Body of c.\"}\n",
+);
+
+/// The `metadata.chaff` object of each output row, `None` where it has none.
+fn summaries(out: &Path) -> Vec<Option<Value>> {
+    lines_of(&fs::read(out.join("s.jsonl")).unwrap())
+        .iter()
+        .map(|l| {
+            let row: Value = serde_json::from_str(l).unwrap();
+            row.get("metadata").and_then(|m| m.get("chaff")).cloned()
+        })
+        .collect()
+}
+
+/// Restores `out` into a fresh folder and checks it against `input`.
+fn assert_restores(input: &Path, out: &Path) {
+    let verify = chaff(&[&"verify", &out]);
+    assert_eq!(verify.code, 0, "{verify:?}");
+    let to = out.with_extension("restored");
+    let run = chaff(&[&"restore", &out, &"--to", &to]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(snapshot(&to), snapshot(input));
+}
+
+#[test]
+fn row_summary_is_compact_by_default_and_full_or_none_when_asked() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("s.jsonl"), SUMMARY_ROWS);
+    let out = tmp.path().join("compact");
+    strip(&input, &out, &["--quiet"], 0);
+    let compact = summaries(&out);
+    assert_eq!(compact[0], Some(json!({"edits": 1, "chars_removed": 20})));
+    assert_eq!(compact[2], Some(json!({"edits": 0, "chars_removed": 0})));
+    assert_restores(&input, &out);
+
+    let out = tmp.path().join("full");
+    strip(&input, &out, &["--quiet", "--row-summary", "full"], 0);
+    let full = summaries(&out);
+    assert_eq!(full[0].as_ref().unwrap()["rules_digest"], builtin_digest());
+    assert_eq!(full[0].as_ref().unwrap()["mode"], "strip");
+    assert_eq!(full[1].as_ref().unwrap()["edits"], 0);
+    assert_eq!(manifest(&out)["options"]["row_summary"], "full");
+    assert_restores(&input, &out);
+
+    let out = tmp.path().join("none");
+    strip(&input, &out, &["--quiet", "--row-summary", "none"], 0);
+    assert_eq!(summaries(&out), [None, None, None]);
+    let rows = lines_of(&fs::read(out.join("s.jsonl")).unwrap());
+    assert_eq!(
+        rows[0],
+        "{\"id\":\"a\",\"text\":\"Body of a.\",\"metadata\":{\"url\":\"https://example.org/a\"}}\n"
+    );
+    assert!(
+        records(&out)
+            .iter()
+            .all(|r| r.row.as_ref().unwrap().metadata_raw.is_none()),
+        "no copy of the metadata is needed without a summary"
+    );
+    assert_restores(&input, &out);
+
+    // Verify still holds every other byte of a row to the original's.
+    let tampered = fs::read_to_string(out.join("s.jsonl")).unwrap().replacen(
+        "example.org/a",
+        "example.org/z",
+        1,
+    );
+    fs::write(out.join("s.jsonl"), tampered).unwrap();
+    let verify = chaff(&[&"verify", &out]);
+    assert_eq!(verify.code, 1, "{verify:?}");
+}
+
+#[test]
+fn records_edited_records_only_documents_something_was_removed_from() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("s.jsonl"), SUMMARY_ROWS);
+    write(&input.join("kept.txt"), "A body with nothing to remove.\n");
+    write(&input.join("cut.txt"), "A body.\n\nShare this article\n");
+    for provenance in ["jsonl", "sidecar"] {
+        let out = tmp.path().join(provenance);
+        let args = ["--quiet", "--records", "edited", "--provenance", provenance];
+        strip(&input, &out, &args, 0);
+        let ids: Vec<String> = match provenance {
+            "jsonl" => records(&out).into_iter().map(|r| r.id).collect(),
+            _ => {
+                let mut ids: Vec<String> = records_in(&out.join("s.jsonl.prov.jsonl"))
+                    .into_iter()
+                    .map(|r| r.id)
+                    .collect();
+                assert!(!out.join("kept.txt.prov.json").exists());
+                assert!(out.join("cut.txt.prov.json").exists());
+                ids.push("cut.txt".into());
+                ids
+            }
+        };
+        let mut ids = ids;
+        ids.sort();
+        assert_eq!(ids, ["a", "cut.txt"], "{provenance}");
+        // What was left as it was is written as it was.
+        let rows = lines_of(&fs::read(out.join("s.jsonl")).unwrap());
+        let inputs = lines_of(SUMMARY_ROWS.as_bytes());
+        assert_eq!(rows[1..], inputs[1..], "{provenance}");
+        assert_eq!(
+            summaries(&out)[0],
+            Some(json!({"edits": 1, "chars_removed": 20}))
+        );
+        let m = manifest(&out);
+        assert_eq!(m["options"]["records"], "edited");
+        assert_eq!(m["totals"]["docs"], 5);
+        assert_restores(&input, &out);
+        let verify = chaff(&[&"verify", &out]);
+        assert!(verify.stdout.contains("(5 documents)"), "{verify:?}");
+
+        // A resumed run reuses them all.
+        strip(
+            &input,
+            &out,
+            &[
+                "--quiet",
+                "--records",
+                "edited",
+                "--provenance",
+                provenance,
+                "--resume",
+            ],
+            0,
+        );
+        assert!(
+            resumed_flags(&out).iter().all(|(_, resumed)| *resumed),
+            "{provenance}"
+        );
+
+        // An unrecorded row or file changed since is still caught.
+        let changed = fs::read_to_string(out.join("s.jsonl")).unwrap().replacen(
+            "Body of c.",
+            "Body of C.",
+            1,
+        );
+        fs::write(out.join("s.jsonl"), changed).unwrap();
+        fs::write(out.join("kept.txt"), "A body with nothing to remove!\n").unwrap();
+        let verify = chaff(&[&"verify", &out]);
+        assert_eq!(verify.code, 1, "{verify:?}");
+        assert!(verify.stderr.contains("s.jsonl"), "{verify:?}");
+        assert!(verify.stderr.contains("kept.txt"), "{verify:?}");
+    }
 }

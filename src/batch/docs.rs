@@ -1,7 +1,7 @@
 //! One document at a time: a text file's contents or a JSONL row, stripped
 //! and rendered for the run's mode.
 
-use super::{Failure, Input, Options, ProvenanceMode};
+use super::{Failure, Input, Options, ProvenanceMode, Records, RowSummary};
 use crate::engine::{Document, Scratch, Stripper};
 use crate::jsonl::{self, Row};
 use crate::provenance::{self, Mode, Record, RowOrigin};
@@ -132,6 +132,8 @@ pub struct RowResult {
     /// The document's provenance record as JSON, serialized by the worker
     /// that stripped it (unless provenance is off).
     pub record_json: Option<String>,
+    /// Whether the document's record is written (see [`Records`]).
+    pub recorded: bool,
     /// A warning about the row's text (lone CR line endings).
     pub warning: Option<Failure>,
 }
@@ -170,6 +172,7 @@ pub fn strip_row(
             .map(|name| attributes_row(name, id.unwrap_or(""), None))
             .unwrap_or_default(),
         record_json: None,
+        recorded: false,
         warning: None,
     };
     let (body, ending) = split_ending(line);
@@ -235,18 +238,40 @@ pub fn strip_row(
         text_field: fields.text.clone(),
         text_raw: (changed && raw_text != encode(&text)).then(|| raw_text.to_string()),
         text_escape: ascii.then(|| "ascii".to_string()),
-        metadata_raw: row.get(jsonl::METADATA).map(|m| m.get().to_string()),
+        // Needed to take the summary out again; without one, the row's
+        // metadata is its own.
+        metadata_raw: (options.row_summary != RowSummary::None)
+            .then(|| row.get(jsonl::METADATA).map(|m| m.get().to_string()))
+            .flatten(),
     });
-    let summary = serde_json::json!({
-        "rules_digest": outcome.record.rules_digest,
-        "mode": outcome.record.mode,
-        "edits": outcome.rule_edits,
-        "chars_removed": outcome.chars_removed,
-    });
-    let rendered = row.splice(
-        &[(fields.text.as_str(), Some(text_out))],
-        &[("chaff", summary.to_string())],
-    );
+    let recorded = recorded(options, &outcome, &text);
+    let summary = match options.row_summary {
+        _ if !recorded => None,
+        RowSummary::Compact => Some(
+            serde_json::json!({
+                "edits": outcome.rule_edits,
+                "chars_removed": outcome.chars_removed,
+            })
+            .to_string(),
+        ),
+        RowSummary::Full => Some(
+            serde_json::json!({
+                "rules_digest": outcome.record.rules_digest,
+                "mode": outcome.record.mode,
+                "edits": outcome.rule_edits,
+                "chars_removed": outcome.chars_removed,
+            })
+            .to_string(),
+        ),
+        RowSummary::None => None,
+    };
+    let rendered = if recorded {
+        let summary: Vec<(&str, String)> = summary.map(|s| ("chaff", s)).into_iter().collect();
+        row.splice(&[(fields.text.as_str(), Some(text_out))], &summary)
+    } else {
+        // A document left as it was: the row too, byte for byte.
+        Ok(body.to_string())
+    };
     match rendered {
         Ok(mut out) => {
             let mut output = std::mem::take(&mut out).into_bytes();
@@ -256,7 +281,7 @@ pub fn strip_row(
                 .as_deref()
                 .map(|name| attributes_row(name, &id, Some(&outcome.record)))
                 .unwrap_or_default();
-            let record_json = (options.provenance != ProvenanceMode::None)
+            let record_json = (recorded && options.provenance != ProvenanceMode::None)
                 .then(|| serde_json::to_string(&outcome.record).expect("records serialize"));
             RowResult {
                 output,
@@ -264,6 +289,7 @@ pub fn strip_row(
                 failure: None,
                 attributes,
                 record_json,
+                recorded,
                 warning: lone_cr.then(|| Failure {
                     file: file.clone(),
                     line: Some(line_no),
@@ -273,6 +299,12 @@ pub fn strip_row(
         }
         Err(e) => passthrough(Some(format!("{e}; copied unchanged")), Some(&id)),
     }
+}
+
+/// Whether a stripped document gets a record: always, unless the run
+/// records edited documents only and nothing was removed from this one.
+pub fn recorded(options: &Options, outcome: &DocOutcome, text: &str) -> bool {
+    options.records == Records::All || !outcome.record.edits.is_empty() || outcome.output != text
 }
 
 /// A Dolma attributes row: for each category the removed spans as

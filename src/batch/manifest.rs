@@ -146,6 +146,12 @@ pub struct RunOptions {
     pub mode: Mode,
     /// Where records went.
     pub provenance: ProvenanceMode,
+    /// Which documents got a record.
+    #[serde(default)]
+    pub records: super::Records,
+    /// What each JSONL row says in `metadata.chaff`.
+    #[serde(default = "super::RowSummary::earlier")]
+    pub row_summary: super::RowSummary,
     /// Dolma attribute name, if any.
     pub attributes: Option<String>,
     /// JSONL field names.
@@ -258,6 +264,8 @@ impl Head {
             options: RunOptions {
                 mode: options.mode,
                 provenance: options.provenance,
+                records: options.records,
+                row_summary: options.row_summary,
                 attributes: options.attributes.clone(),
                 fields: options.fields.clone(),
                 publisher: options.publisher.clone(),

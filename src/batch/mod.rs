@@ -52,6 +52,41 @@ pub enum ProvenanceMode {
     None,
 }
 
+/// What each JSONL output row says of its stripping, in `metadata.chaff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowSummary {
+    /// `edits` and `chars_removed` (the default).
+    #[default]
+    Compact,
+    /// Also `rules_digest` and `mode`, which the manifest and the records
+    /// hold as well.
+    Full,
+    /// Nothing: rows keep their `metadata` as it was.
+    None,
+}
+
+impl RowSummary {
+    /// What runs wrote before the summary could be chosen.
+    pub(crate) fn earlier() -> RowSummary {
+        RowSummary::Full
+    }
+}
+
+/// Which documents get a provenance record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Records {
+    /// Every document (the default).
+    #[default]
+    All,
+    /// Only documents something was removed from. A document left as it
+    /// was is written as it was (a JSONL row byte for byte, with no
+    /// summary), so restore needs nothing to rebuild it; the file hashes
+    /// still cover it.
+    Edited,
+}
+
 /// What a batch run does.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -61,6 +96,10 @@ pub struct Options {
     pub mode: Mode,
     /// Where records go.
     pub provenance: ProvenanceMode,
+    /// Which documents get a record.
+    pub records: Records,
+    /// What each JSONL row says in `metadata.chaff`.
+    pub row_summary: RowSummary,
     /// Write Dolma attribute files under `attributes/NAME/`.
     pub attributes: Option<String>,
     /// JSONL field names.
@@ -99,6 +138,8 @@ impl Options {
             out: out.into(),
             mode: Mode::Strip,
             provenance: ProvenanceMode::Jsonl,
+            records: Records::All,
+            row_summary: RowSummary::Compact,
             attributes: None,
             fields: Fields::default(),
             publisher: None,
@@ -147,6 +188,8 @@ impl Options {
             "hash": stripper.hash().as_str(),
             "mode": self.mode,
             "provenance": self.provenance,
+            "records": self.records,
+            "row_summary": self.row_summary,
             "attributes": self.attributes,
             "fields": self.fields,
             "publisher": self.publisher,
@@ -580,6 +623,7 @@ fn reusable(ctx: &Ctx<'_>, input: &Input, journal: &Path, at: (u64, u64)) -> Opt
         && entry.modified_ns == modified_ns(&meta)
         && ctx.options.out.join(&input.rel).is_file()
         && (ctx.options.provenance != ProvenanceMode::Sidecar
+            || ctx.options.records == Records::Edited
             || ctx
                 .options
                 .out
@@ -835,7 +879,12 @@ fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), F
     write_atomic(&out_path, outcome.output.as_bytes())
         .map_err(|e| Failure::file(out_path.display().to_string(), format!("cannot write: {e}")))?;
     let record_json = serde_json::to_string(&outcome.record).expect("records serialize");
-    match options.provenance {
+    let provenance = if docs::recorded(options, &outcome, text) {
+        options.provenance
+    } else {
+        ProvenanceMode::None
+    };
+    match provenance {
         ProvenanceMode::Jsonl => entry
             .records
             .push(RawValue::from_string(record_json).expect("valid JSON")),
@@ -982,7 +1031,7 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
                     entry.warnings.push(warning);
                 }
                 if let Some(outcome) = r.outcome {
-                    if let Some(s) = sidecar.as_mut() {
+                    if let Some(s) = sidecar.as_mut().filter(|_| r.recorded) {
                         let json = match r.record_json {
                             Some(json) => json,
                             None => {
@@ -1119,7 +1168,7 @@ pub fn strip_stream(
                     observer.warning(&w);
                 }
                 if let Some(o) = r.outcome {
-                    if let Some(p) = provenance.as_mut() {
+                    if let Some(p) = provenance.as_mut().filter(|_| r.recorded) {
                         match &r.record_json {
                             Some(json) => p.write_all(json.as_bytes())?,
                             None => serde_json::to_writer(&mut **p, &o.record)

@@ -3,10 +3,11 @@
 
 use super::guard::{self, Refused};
 use super::lock::Lock;
+use super::manifest::RunOptions;
 use super::manifest::{FileSummary, Manifest};
 use super::output::{CompressedAtomic, write_atomic};
 use super::walk::{Kind, is_reserved};
-use super::{Failure, ProvenanceMode, sidecar_name};
+use super::{Failure, ProvenanceMode, Records as Recorded, RowSummary, sidecar_name};
 use crate::compress;
 use crate::jsonl::{self, Row};
 use crate::provenance::{self, Record};
@@ -119,14 +120,15 @@ pub fn restore(out: &Path, to: Option<&Path>) -> io::Result<RestoreReport> {
                     });
                 }
             }
-            let recs = match file_records(out, file, &mut records, &mut pending) {
+            let recs = match file_records(out, file, &mut records, &mut pending, &manifest.options)
+            {
                 Ok(r) => r,
                 Err(e) => {
                     report.failures.push(Failure::file(file.file.clone(), e));
                     continue;
                 }
             };
-            match restore_file(out, to, file, recs) {
+            match restore_file(out, to, file, recs, &manifest.options) {
                 Ok(docs) => {
                     report.files += 1;
                     report.docs += docs;
@@ -188,10 +190,16 @@ fn file_records(
     file: &FileSummary,
     records: &mut Records,
     pending: &mut Option<Record>,
+    options: &RunOptions,
 ) -> Result<Vec<Record>, String> {
     match records {
         Records::Sidecar => {
             let path = out.join(sidecar_name(&file.file, file.kind));
+            // A text left as it was has no record when only edited ones get
+            // one.
+            if options.records == Recorded::Edited && file.kind == Kind::Text && !path.exists() {
+                return Ok(Vec::new());
+            }
             let text =
                 std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             match file.kind {
@@ -237,11 +245,21 @@ fn restore_file(
     to: Option<&Path>,
     file: &FileSummary,
     records: Vec<Record>,
+    options: &RunOptions,
 ) -> Result<u64, String> {
     let source = out.join(&file.file);
     let shown = source.display().to_string();
-    let docs = records.len() as u64;
+    let docs = match options.records {
+        Recorded::All => records.len() as u64,
+        Recorded::Edited => file.docs,
+    };
     let (rebuilt, output_hash) = match file.kind {
+        Kind::Text if records.is_empty() && options.records == Recorded::Edited => {
+            // Left as it was: the output is the original.
+            let text = std::fs::read(&source).map_err(|e| format!("{shown}: {e}"))?;
+            let hash = provenance::rehash(&file.output_hash, &text);
+            (text, hash)
+        }
         Kind::Text => {
             let record = records
                 .first()
@@ -253,7 +271,7 @@ fn restore_file(
             let hash = provenance::rehash(&file.output_hash, text.as_bytes());
             (original.into_bytes(), hash)
         }
-        Kind::Jsonl => rebuild_jsonl(&source, records, &file.output_hash)
+        Kind::Jsonl => rebuild_jsonl(&source, records, &file.output_hash, options.row_summary)
             .map_err(|e| format!("{shown}: {e}"))?,
     };
     if !file.output_hash.is_empty() && output_hash != file.output_hash {
@@ -328,6 +346,7 @@ fn rebuild_jsonl(
     path: &Path,
     records: Vec<Record>,
     output_hash: &str,
+    summary_kind: RowSummary,
 ) -> Result<(Vec<u8>, String), String> {
     let mut hasher = provenance::HashKind::of(output_hash)
         .unwrap_or_default()
@@ -385,27 +404,29 @@ fn rebuild_jsonl(
                 jsonl::to_json_string(&original)
             }
         });
-        let rebuilt = row
-            .splice(
-                &[
-                    (origin.text_field.as_str(), Some(raw_text)),
-                    (jsonl::METADATA, origin.metadata_raw.clone()),
-                ],
-                &[],
-            )
-            .map_err(|e| at(e.to_string()))?;
+        // The summary was added to `metadata`: the record holds the original
+        // (none when the row had no `metadata`). Without a summary the
+        // metadata is the row's own.
+        let summary = match summary_kind {
+            RowSummary::None => None,
+            RowSummary::Compact | RowSummary::Full => Some(
+                row.get("metadata.chaff")
+                    .ok_or_else(|| at("no metadata.chaff summary".into()))?,
+            ),
+        };
+        let mut splice = vec![(origin.text_field.as_str(), Some(raw_text))];
+        if summary.is_some() {
+            splice.push((jsonl::METADATA, origin.metadata_raw.clone()));
+        }
+        let rebuilt = row.splice(&splice, &[]).map_err(|e| at(e.to_string()))?;
         // Every byte outside the text and the summary is the original row's.
-        let summary = row
-            .get("metadata.chaff")
-            .ok_or_else(|| at("no metadata.chaff summary".into()))?;
         let text_raw = row.get(&origin.text_field).map(|r| r.get().to_string());
+        let added: Vec<(&str, String)> = summary
+            .map(|s| ("chaff", s.get().to_string()))
+            .into_iter()
+            .collect();
         let expected = Row::parse(&rebuilt)
-            .and_then(|r| {
-                r.splice(
-                    &[(origin.text_field.as_str(), text_raw)],
-                    &[("chaff", summary.get().to_string())],
-                )
-            })
+            .and_then(|r| r.splice(&[(origin.text_field.as_str(), text_raw)], &added))
             .map_err(|e| at(e.to_string()))?;
         if expected != body {
             return Err(at(format!(
