@@ -538,7 +538,12 @@ impl Stripper {
             // Whether this pass removes every match it found: then only a
             // match across a removal point can be new (see `settled`).
             let all_removed = !self.global_shapes && covers_all(&spans, &scratch.matches);
-            let (next, junctions) = apply(&current, spans.iter().map(|c| (c.start, c.end)));
+            // The text is cut in place (the original is copied once, by the
+            // first pass): a big document is held about twice at most.
+            let (next, junctions) = apply(
+                std::mem::take(&mut current).into_owned(),
+                spans.iter().map(|c| (c.start, c.end)),
+            );
             map_into(&mut removed, original.len(), spans);
             let tidy = tidy::spans(&next, &junctions, ends_with_break);
             // The removal points in the text this pass leaves, needed only
@@ -558,7 +563,7 @@ impl Stripper {
             let next = if tidy.is_empty() {
                 next
             } else {
-                let (tidied, _) = apply(&next, tidy.iter().copied());
+                let (tidied, _) = apply(next, tidy.iter().copied());
                 let tidy = tidy
                     .into_iter()
                     .map(|(start, end)| Candidate {
@@ -671,28 +676,74 @@ impl Stripper {
     /// Every automaton match in `text`, in the text's offsets, sorted by
     /// start (the longer first at one start).
     fn scan(&self, text: &str, view: &mut View, matches: &mut Vec<Hit>) {
+        self.scan_in(text, view, matches, SCAN_WINDOW);
+    }
+
+    /// [`Stripper::scan`], reading at most about `window` bytes of `text`
+    /// into the view at once.
+    ///
+    /// A longer text is walked window by window. Each view reaches past
+    /// its window's end by `longest` characters other than white space, so
+    /// it holds every match that starts in the window; matches starting
+    /// past the end are left to the next window, which starts where the
+    /// last kept match ended (or at the end). The walk from a position sees
+    /// only the text after it, so the matches are those of one walk.
+    fn scan_in(&self, text: &str, view: &mut View, matches: &mut Vec<Hit>, window: usize) {
         matches.clear();
-        if self.exact.automaton.is_none() && self.folded.automaton.is_none() {
-            return;
+        if text.len() <= window {
+            // The common case: one view serves both automata.
+            view.fill(text);
+            for pats in [&self.exact, &self.folded] {
+                let Some(ac) = &pats.automaton else {
+                    continue;
+                };
+                for m in ac.find_iter(&view.bytes[..]) {
+                    matches.push(Hit {
+                        pattern: pats.first + m.pattern().as_u32(),
+                        start: floor_boundary(text, view.original(m.start())),
+                        end: ceil_boundary(text, view.original(m.end())),
+                    });
+                }
+            }
+        } else {
+            self.scan_windows(text, view, matches, window);
         }
-        view.fill(text);
+        if self.folded.automaton.is_some() && self.exact.automaton.is_some() {
+            matches.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+        }
+    }
+
+    fn scan_windows(&self, text: &str, view: &mut View, matches: &mut Vec<Hit>, window: usize) {
         for pats in [&self.exact, &self.folded] {
             let Some(ac) = &pats.automaton else {
                 continue;
             };
-            for m in ac.find_iter(&view.bytes[..]) {
-                let start = view.original(m.start());
-                let end = ceil_boundary(text, view.original(m.end()));
-                let start = floor_boundary(text, start);
-                matches.push(Hit {
-                    pattern: pats.first + m.pattern().as_u32(),
-                    start,
-                    end,
-                });
+            let mut from = 0;
+            while from < text.len() {
+                let cut = ceil_boundary(text, from.saturating_add(window).min(text.len()));
+                let end = if cut == text.len() {
+                    cut
+                } else {
+                    reach_forward(text, cut, self.longest.max(1))
+                };
+                view.fill(&text[from..end]);
+                let mut next = cut;
+                for m in ac.find_iter(&view.bytes[..]) {
+                    let start = from + view.original(m.start());
+                    if start >= cut {
+                        break;
+                    }
+                    let end = ceil_boundary(text, from + view.original(m.end()));
+                    let start = floor_boundary(text, start);
+                    matches.push(Hit {
+                        pattern: pats.first + m.pattern().as_u32(),
+                        start,
+                        end,
+                    });
+                    next = next.max(end);
+                }
+                from = next;
             }
-        }
-        if self.folded.automaton.is_some() && self.exact.automaton.is_some() {
-            matches.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         }
     }
 
@@ -1052,6 +1103,10 @@ fn reach_back(text: &str, at: usize, n: usize) -> usize {
     0
 }
 
+/// Text bytes a scan reads into the matching view at once: a longer text is
+/// scanned in windows, so that the view of a big document is no copy of it.
+const SCAN_WINDOW: usize = 4 << 20;
+
 /// Where to end a window that holds `n` characters other than white space
 /// from `at` on (or the text's end).
 fn reach_forward(text: &str, at: usize, n: usize) -> usize {
@@ -1372,23 +1427,32 @@ fn merge(candidates: &mut Vec<Candidate>) -> Vec<Candidate> {
 
 /// Removes sorted, disjoint `spans` from `text`; returns the new text and the
 /// junctions (the points in the new text where something was removed).
-fn apply(text: &str, spans: impl Iterator<Item = (usize, usize)>) -> (String, Vec<tidy::Junction>) {
-    let mut out = String::with_capacity(text.len());
+fn apply(
+    text: String,
+    spans: impl Iterator<Item = (usize, usize)>,
+) -> (String, Vec<tidy::Junction>) {
+    let mut bytes = text.into_bytes();
     let mut junctions: Vec<tidy::Junction> = Vec::new();
-    let mut pos = 0;
+    // Kept bytes move down over removed ones: `w` is where the next kept
+    // byte goes, never past `pos`, so a span's bytes are intact when read.
+    let (mut w, mut pos) = (0, 0);
     for (s, e) in spans {
-        out.push_str(&text[pos..s]);
-        let removed_break = text.as_bytes()[e - 1] == b'\n';
+        bytes.copy_within(pos..s, w);
+        w += s - pos;
+        let removed_break = bytes[e - 1] == b'\n';
         match junctions.last_mut() {
-            Some(last) if last.at == out.len() => last.removed_break = removed_break,
+            Some(last) if last.at == w => last.removed_break = removed_break,
             _ => junctions.push(tidy::Junction {
-                at: out.len(),
+                at: w,
                 removed_break,
             }),
         }
         pos = e;
     }
-    out.push_str(&text[pos..]);
+    let len = bytes.len();
+    bytes.copy_within(pos..len, w);
+    bytes.truncate(w + len - pos);
+    let out = String::from_utf8(bytes).expect("spans lie on character boundaries");
     (out, junctions)
 }
 
@@ -1514,6 +1578,34 @@ mod tests {
         // Stripping still reaches the fixed point through such a junction.
         let out = stripper.strip(&Document::new("d", "Sign up Sign up now now."));
         assert_eq!(out.clean, ".");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// A text scanned in windows of any size gets the matches of one
+        /// walk over it.
+        #[test]
+        fn a_scan_in_windows_finds_what_one_walk_finds(
+            parts in proptest::collection::vec(0usize..12, 0..60),
+            window in 1usize..40,
+        ) {
+            const PARTS: [&str; 12] = [
+                "Share this article", "Read more", "Sign   up\n\nnow", " ", "\n\n", "word ",
+                "\u{a0}", "Dear readers,", "…", "Ã©", "SHARE THIS", ", external",
+            ];
+            let text: String = parts.iter().map(|&i| PARTS[i]).collect();
+            let stripper = builtin();
+            let (mut view, mut one, mut windowed) = (View::default(), Vec::new(), Vec::new());
+            stripper.scan_in(&text, &mut view, &mut one, usize::MAX);
+            stripper.scan_in(&text, &mut view, &mut windowed, window);
+            proptest::prop_assert_eq!(one, windowed);
+        }
+    }
+
+    fn builtin() -> &'static Stripper {
+        static STRIPPER: std::sync::OnceLock<Stripper> = std::sync::OnceLock::new();
+        STRIPPER.get_or_init(|| Stripper::new(RuleSet::builtin()).expect("builds"))
     }
 
     #[test]
