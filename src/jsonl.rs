@@ -133,8 +133,9 @@ impl<'a> Row<'a> {
             let start = v.get().as_ptr() as usize - base;
             (start, start + v.get().len())
         };
-        // (start, end, text) edits of the line, applied in order.
-        let mut edits: Vec<(usize, usize, String)> = Vec::new();
+        // (start, end, text) edits of the line, applied in order. A
+        // replacement is borrowed: a big text is not copied twice.
+        let mut edits: Vec<(usize, usize, Cow<'_, str>)> = Vec::new();
         let value_end = |i: usize| range(self.fields[i].1).1;
         let last_end = self
             .fields
@@ -156,23 +157,27 @@ impl<'a> Row<'a> {
             match (found, value) {
                 (Some(i), Some(raw)) => {
                     let (s, e) = range(self.fields[i].1);
-                    edits.push((s, e, raw.clone()));
+                    edits.push((s, e, Cow::Borrowed(raw)));
                 }
                 (Some(i), None) => {
                     let key_start = key_start(self.text, &self.fields, i, base);
                     if i > 0 {
-                        edits.push((value_end(i - 1), range(self.fields[i].1).1, String::new()));
+                        edits.push((
+                            value_end(i - 1),
+                            range(self.fields[i].1).1,
+                            Cow::Borrowed(""),
+                        ));
                     } else if self.fields.len() > 1 {
                         let next = key_start_of(self.text, &self.fields, 1, base);
-                        edits.push((key_start, next, String::new()));
+                        edits.push((key_start, next, Cow::Borrowed("")));
                     } else {
-                        edits.push((key_start, range(self.fields[i].1).1, String::new()));
+                        edits.push((key_start, range(self.fields[i].1).1, Cow::Borrowed("")));
                     }
                 }
                 (None, Some(raw)) => match self.nested(key) {
                     Some(value) => {
                         let (s, e) = range(value);
-                        edits.push((s, e, raw.clone()));
+                        edits.push((s, e, Cow::Borrowed(raw)));
                     }
                     None => append(key, raw),
                 },
@@ -186,7 +191,7 @@ impl<'a> Row<'a> {
                 // (the record keeps the `null` to restore).
                 Some(i) if self.fields[i].1.get() == "null" => {
                     let (s, e) = range(self.fields[i].1);
-                    edits.push((s, e, object_of(metadata_additions)));
+                    edits.push((s, e, Cow::Owned(object_of(metadata_additions))));
                 }
                 Some(i) => {
                     let meta = self.fields[i].1;
@@ -207,7 +212,7 @@ impl<'a> Row<'a> {
                         match inner.fields.iter().rposition(|(k, _)| k == key) {
                             Some(j) => {
                                 let (s, e) = range(inner.fields[j].1);
-                                edits.push((s, e, raw.clone()));
+                                edits.push((s, e, Cow::Borrowed(raw)));
                             }
                             None => {
                                 if !added.is_empty() || !inner.fields.is_empty() {
@@ -220,17 +225,22 @@ impl<'a> Row<'a> {
                         }
                     }
                     if !added.is_empty() {
-                        edits.push((inner_end, inner_end, added));
+                        edits.push((inner_end, inner_end, Cow::Owned(added)));
                     }
                 }
                 None => append(METADATA, &object_of(metadata_additions)),
             }
         }
         if !appended.is_empty() {
-            edits.push((last_end, last_end, appended));
+            edits.push((last_end, last_end, Cow::Owned(appended)));
         }
         edits.sort_by_key(|&(s, e, _)| (s, e));
-        let mut out = String::with_capacity(self.text.len() + 64);
+        // Room for the row as it will be, and a line ending: it is never
+        // grown by copying.
+        let size = edits.iter().fold(self.text.len(), |n, (s, e, t)| {
+            (n + t.len()).saturating_sub(e - s)
+        });
+        let mut out = String::with_capacity(size + 2);
         let mut pos = 0;
         for (s, e, text) in edits {
             if s < pos {
@@ -505,6 +515,32 @@ pub fn to_json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     push_json_string(&mut out, s);
     out
+}
+
+/// Whether `raw` is the JSON string literal [`to_json_ascii`] (with `ascii`)
+/// or [`to_json_string`] makes of `s`, found without building it whole.
+pub fn encodes_as(s: &str, raw: &str, ascii: bool) -> bool {
+    let mask = if ascii { ASCII } else { ALWAYS };
+    let Some(body) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) else {
+        return false;
+    };
+    let (mut rest, mut at) = (s, 0);
+    let mut chunk = String::new();
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(1 << 16);
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        chunk.clear();
+        push_escaped(&mut chunk, &rest[..cut], mask);
+        let encoded = &chunk[1..chunk.len() - 1];
+        if body.get(at..at + encoded.len()) != Some(encoded) {
+            return false;
+        }
+        at += encoded.len();
+        rest = &rest[cut..];
+    }
+    at == body.len()
 }
 
 /// Whether the JSON string literal `raw` (quotes included) escapes non-ASCII
@@ -1321,5 +1357,23 @@ mod tests {
         fn json_string_matches_serde_json_always(s in "\\PC{0,30}|[\\x00-\\x7f]{0,30}") {
             prop_assert_eq!(to_json_string(&s), serde_json::to_string(&s).unwrap());
         }
+    }
+
+    #[test]
+    fn encodes_as_tells_each_encoding_of_a_text_over_chunk_boundaries() {
+        // Multibyte characters and escapes on both sides of the 64 KiB cut.
+        let long = format!("{}é\n\"€𝄞 end", "a".repeat((1 << 16) - 1));
+        for s in ["", "plain", "é \" \\ \n\t\u{1}", "𝄞", long.as_str()] {
+            for ascii in [false, true] {
+                let raw = if ascii { to_json_ascii(s) } else { to_json_string(s) };
+                assert!(encodes_as(s, &raw, ascii), "{s:?} {ascii}");
+                let other = if ascii { to_json_string(s) } else { to_json_ascii(s) };
+                assert_eq!(encodes_as(s, &other, ascii), other == raw, "{s:?} {ascii}");
+                assert!(!encodes_as(s, &raw[..raw.len() - 1], ascii));
+                assert!(!encodes_as(&format!("{s}x"), &raw, ascii));
+            }
+        }
+        // Same text, another spelling of it.
+        assert!(!encodes_as("é", "\"\\u00E9\"", true));
     }
 }

@@ -39,7 +39,8 @@ impl Default for Fields {
 
 /// A stripped document.
 pub struct DocOutcome {
-    /// The output text (for the run's mode).
+    /// The output text (for the run's mode); empty for a JSONL row, whose
+    /// output row holds it.
     pub output: String,
     /// Its record.
     pub record: Record,
@@ -217,26 +218,29 @@ pub fn strip_row(
     // Keep the row's escaping style; only an encoding neither style
     // reproduces is stored whole.
     let ascii = jsonl::escapes_non_ascii(raw_text);
-    let encode = |s: &str| {
-        if ascii {
-            jsonl::to_json_ascii(s)
-        } else {
-            jsonl::to_json_string(s)
-        }
-    };
     // A row whose text was not changed needs no second encoding: it is
     // written back as it was.
     let changed = outcome.output != *text;
-    let text_out = if changed {
-        encode(&outcome.output)
-    } else {
-        raw_text.to_string()
-    };
+    let text_raw =
+        (changed && !jsonl::encodes_as(&text, raw_text, ascii)).then(|| raw_text.to_string());
+    let recorded = recorded(options, &outcome, &text);
+    // The decoded text is not needed any more: a big row is not held in
+    // four copies at once.
+    drop(text);
+    let text_out = changed.then(|| {
+        if ascii {
+            jsonl::to_json_ascii(&outcome.output)
+        } else {
+            jsonl::to_json_string(&outcome.output)
+        }
+    });
+    // The row holds the output text now.
+    outcome.output = String::new();
     outcome.record.file = Some(input.rel.clone());
     outcome.record.line = Some(line_no);
     outcome.record.row = Some(RowOrigin {
         text_field: fields.text.clone(),
-        text_raw: (changed && raw_text != encode(&text)).then(|| raw_text.to_string()),
+        text_raw,
         text_escape: ascii.then(|| "ascii".to_string()),
         // Needed to take the summary out again; without one, the row's
         // metadata is its own.
@@ -244,7 +248,6 @@ pub fn strip_row(
             .then(|| row.get(jsonl::METADATA).map(|m| m.get().to_string()))
             .flatten(),
     });
-    let recorded = recorded(options, &outcome, &text);
     let summary = match options.row_summary {
         _ if !recorded => None,
         RowSummary::Compact => Some(
@@ -267,14 +270,18 @@ pub fn strip_row(
     };
     let rendered = if recorded {
         let summary: Vec<(&str, String)> = summary.map(|s| ("chaff", s)).into_iter().collect();
-        row.splice(&[(fields.text.as_str(), Some(text_out))], &summary)
+        let text: Vec<(&str, Option<String>)> = text_out
+            .map(|t| (fields.text.as_str(), Some(t)))
+            .into_iter()
+            .collect();
+        row.splice(&text, &summary)
     } else {
         // A document left as it was: the row too, byte for byte.
         Ok(body.to_string())
     };
     match rendered {
-        Ok(mut out) => {
-            let mut output = std::mem::take(&mut out).into_bytes();
+        Ok(out) => {
+            let mut output = out.into_bytes();
             output.extend_from_slice(ending);
             let attributes = options
                 .attributes

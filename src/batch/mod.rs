@@ -24,6 +24,7 @@ pub use walk::{Input, Kind, WalkOptions};
 
 use crate::compress::{self, Compression};
 use crate::engine::Stripper;
+use crate::jsonl::Row;
 use crate::provenance::{Mode, sha256_hex};
 use docs::{DocOutcome, Fields};
 use manifest::{FileSummary, Totals};
@@ -1290,12 +1291,13 @@ pub fn preview(
                         failures.push(f);
                     }
                     if let Some(o) = r.outcome {
-                        let text = match o.record.mode {
-                            Mode::Tag => o.output.clone(),
-                            _ => {
-                                crate::provenance::restore(&o.output, &o.record).unwrap_or_default()
-                            }
-                        };
+                        // The row's original text, as the run read it.
+                        let text = std::str::from_utf8(&line)
+                            .ok()
+                            .and_then(|l| Row::parse(l.trim_end_matches(['\n', '\r'])).ok())
+                            .and_then(|row| row.text(&options.fields.text).ok().flatten())
+                            .map(|t| t.into_owned())
+                            .unwrap_or_default();
                         each(&format!("{shown}:{no}"), &text, &o.record);
                     }
                 }
