@@ -1365,9 +1365,17 @@ mod tests {
         let long = format!("{}é\n\"€𝄞 end", "a".repeat((1 << 16) - 1));
         for s in ["", "plain", "é \" \\ \n\t\u{1}", "𝄞", long.as_str()] {
             for ascii in [false, true] {
-                let raw = if ascii { to_json_ascii(s) } else { to_json_string(s) };
+                let raw = if ascii {
+                    to_json_ascii(s)
+                } else {
+                    to_json_string(s)
+                };
                 assert!(encodes_as(s, &raw, ascii), "{s:?} {ascii}");
-                let other = if ascii { to_json_string(s) } else { to_json_ascii(s) };
+                let other = if ascii {
+                    to_json_string(s)
+                } else {
+                    to_json_ascii(s)
+                };
                 assert_eq!(encodes_as(s, &other, ascii), other == raw, "{s:?} {ascii}");
                 assert!(!encodes_as(s, &raw[..raw.len() - 1], ascii));
                 assert!(!encodes_as(&format!("{s}x"), &raw, ascii));
