@@ -3,62 +3,16 @@
 //! built-in rule touches.
 //!
 //! The corpora here are small (a few hundred KB); the commands run
-//! in-process, as in `tests/cli.rs`.
+//! in-process, as in `cli.rs`.
 
+use crate::support::{chaff, chaff_ok, scratch, shown};
 use chaff::generate::{self, Generator, Kind, collapse_whitespace};
 use chaff::rules::{Removal, Source};
 use chaff::{Document, RuleSet, Stripper};
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::fs;
 use std::path::Path;
-use tempfile::TempDir;
-
-/// What one in-process run of `chaff` did.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stderr: String,
-}
-
-/// Runs `chaff ARGS...` in-process.
-fn chaff(args: &[&dyn AsRef<OsStr>]) -> Run {
-    let argv: Vec<OsString> = std::iter::once(OsString::from("chaff"))
-        .chain(args.iter().map(|a| a.as_ref().to_os_string()))
-        .collect();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = chaff::cli::run(argv, &mut out, &mut err);
-    Run {
-        code,
-        stderr: String::from_utf8(err).expect("stderr is UTF-8"),
-    }
-}
-
-/// The arguments, for messages.
-fn shown(args: &[&dyn AsRef<OsStr>]) -> String {
-    let words: Vec<String> = args
-        .iter()
-        .map(|a| a.as_ref().to_string_lossy().into_owned())
-        .collect();
-    words.join(" ")
-}
-
-/// Runs `chaff ARGS...` and checks that it succeeded.
-fn chaff_ok(args: &[&dyn AsRef<OsStr>]) -> Run {
-    let run = chaff(args);
-    assert_eq!(
-        run.code,
-        0,
-        "chaff {} failed:\n{}",
-        shown(args),
-        run.stderr.trim_end()
-    );
-    run
-}
-
-fn scratch() -> TempDir {
-    tempfile::tempdir().expect("scratch folder")
-}
 
 /// Every file under `dir`, as sorted `(relative path, bytes)` pairs.
 fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {

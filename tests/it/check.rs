@@ -1,45 +1,6 @@
 //! `chaff lint` and `chaff check`: what a dataset repository's CI sees.
 
-use std::path::{Path, PathBuf};
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn chaff(args: &[&str]) -> Run {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let mut argv = vec!["chaff"];
-    argv.extend_from_slice(args);
-    let code = chaff::cli::run(argv, &mut out, &mut err);
-    Run {
-        code,
-        stdout: String::from_utf8(out).unwrap(),
-        stderr: String::from_utf8(err).unwrap(),
-    }
-}
-
-fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .display()
-        .to_string()
-}
-
-/// A scratch copy of the bundled corpus.
-fn corpus_copy(dir: &Path) -> PathBuf {
-    let target = dir.join("corpus");
-    std::fs::create_dir_all(&target).unwrap();
-    for e in std::fs::read_dir(repo("corpus")).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "txt") {
-            std::fs::copy(&p, target.join(p.file_name().unwrap())).unwrap();
-        }
-    }
-    target
-}
+use crate::support::{chaff_str, corpus_copy, repo};
 
 const BAD_PACK: &str = r#"[pack]
 id = "local"
@@ -80,7 +41,7 @@ keep = ["Nothing."]
 
 #[test]
 fn lint_passes_the_built_in_rules() {
-    let run = chaff(&["lint"]);
+    let run = chaff_str(&["lint"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout.ends_with("0 errors, 0 warnings\n"),
@@ -95,7 +56,7 @@ fn lint_points_at_each_problem_with_file_line_column_and_rule() {
     let pack = dir.path().join("local.toml");
     std::fs::write(&pack, BAD_PACK).unwrap();
     let p = pack.display().to_string();
-    let run = chaff(&["lint", "--no-builtin", &p]);
+    let run = chaff_str(&["lint", "--no-builtin", &p]);
     assert_eq!(run.code, 0, "warnings do not fail: {}", run.stdout);
     for (at, check, rule) in [
         ("8:11", "shadowed-anchor", "local.hidden"),
@@ -105,7 +66,7 @@ fn lint_points_at_each_problem_with_file_line_column_and_rule() {
         let want = format!("{p}:{at}: warning[{check}] in rule `{rule}`");
         assert!(run.stdout.contains(&want), "{want}\n{}", run.stdout);
     }
-    let strict = chaff(&["lint", "--no-builtin", "--deny-warnings", &p]);
+    let strict = chaff_str(&["lint", "--no-builtin", "--deny-warnings", &p]);
     assert_eq!(strict.code, 1);
 }
 
@@ -115,7 +76,7 @@ fn check_passes_on_the_bundled_corpus_against_its_goldens_and_writes_reports() {
     let corpus = corpus_copy(dir.path());
     let md = dir.path().join("summary.md");
     let json = dir.path().join("summary.json");
-    let run = chaff(&[
+    let run = chaff_str(&[
         "check",
         &corpus.display().to_string(),
         "--golden",
@@ -158,17 +119,17 @@ fn check_fails_on_drift_with_a_readable_diff() {
     let golden = dir.path().join("golden");
     let c = corpus.display().to_string();
     let g = golden.display().to_string();
-    let update = chaff(&["check", &c, "--golden", &g, "--update"]);
+    let update = chaff_str(&["check", &c, "--golden", &g, "--update"]);
     assert_eq!(update.code, 0, "{}{}", update.stdout, update.stderr);
     assert!(golden.join("002_300e37ba7f2620e8.clean.txt").is_file());
-    assert_eq!(chaff(&["check", &c, "--golden", &g]).code, 0);
+    assert_eq!(chaff_str(&["check", &c, "--golden", &g]).code, 0);
 
     // A reviewer's expectation that the BBC stamp stays: drift.
     let path = golden.join("002_300e37ba7f2620e8.clean.txt");
     let text = std::fs::read_to_string(&path).unwrap();
     let changed = text.replacen('\n', "\n- Published\n", 1);
     std::fs::write(&path, changed).unwrap();
-    let run = chaff(&["check", &c, "--golden", &g]);
+    let run = chaff_str(&["check", &c, "--golden", &g]);
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("check FAILED"), "{}", run.stdout);
     assert!(run.stdout.contains("-- Published\n"), "{}", run.stdout);
@@ -181,11 +142,14 @@ fn check_compares_per_rule_hit_counts_with_a_baseline() {
     let baseline = dir.path().join("baseline.json");
     let c = corpus.display().to_string();
     let b = baseline.display().to_string();
-    assert_eq!(chaff(&["check", &c, "--baseline", &b, "--update"]).code, 0);
-    assert_eq!(chaff(&["check", &c, "--baseline", &b]).code, 0);
+    assert_eq!(
+        chaff_str(&["check", &c, "--baseline", &b, "--update"]).code,
+        0
+    );
+    assert_eq!(chaff_str(&["check", &c, "--baseline", &b]).code, 0);
     // One article fewer: the counts drift.
     std::fs::remove_file(corpus.join("003_5ad55822cbf89809.txt")).unwrap();
-    let run = chaff(&["check", &c, "--baseline", &b]);
+    let run = chaff_str(&["check", &c, "--baseline", &b]);
     assert_eq!(run.code, 1);
     assert!(
         run.stdout
@@ -200,7 +164,7 @@ fn check_flags_documents_over_the_removal_budget() {
     let dir = tempfile::tempdir().unwrap();
     let corpus = corpus_copy(dir.path());
     let json = dir.path().join("r.json");
-    let run = chaff(&[
+    let run = chaff_str(&[
         "check",
         &corpus.display().to_string(),
         "--budget",
@@ -231,7 +195,7 @@ fn check_fails_when_a_rule_example_fails() {
     )
     .unwrap();
     let corpus = corpus_copy(dir.path());
-    let run = chaff(&[
+    let run = chaff_str(&[
         "check",
         &corpus.display().to_string(),
         "--rules",
@@ -247,7 +211,7 @@ fn check_fails_when_a_rule_example_fails() {
 
 #[test]
 fn check_usage_errors_exit_2() {
-    assert_eq!(chaff(&["check", "--update"]).code, 2);
-    assert_eq!(chaff(&["check", "--report", "x.txt"]).code, 2);
-    assert_eq!(chaff(&["check", "--budget", "2"]).code, 2);
+    assert_eq!(chaff_str(&["check", "--update"]).code, 2);
+    assert_eq!(chaff_str(&["check", "--report", "x.txt"]).code, 2);
+    assert_eq!(chaff_str(&["check", "--budget", "2"]).code, 2);
 }

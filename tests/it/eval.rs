@@ -6,27 +6,9 @@
 //! fixture; with `CHAFF_SCORE_PY` naming that script, the last test runs it
 //! again and compares.
 
+use crate::support::{Run, chaff_str};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn chaff(args: &[&str]) -> Run {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let mut argv = vec!["chaff"];
-    argv.extend_from_slice(args);
-    let code = chaff::cli::run(argv, &mut out, &mut err);
-    Run {
-        code,
-        stdout: String::from_utf8(out).unwrap(),
-        stderr: String::from_utf8(err).unwrap(),
-    }
-}
 
 /// A publisher pack: a share prompt, and a "Read more" rule greedy enough
 /// to take a whole line of body text with it.
@@ -136,7 +118,7 @@ impl Fixture {
             &docs,
         ];
         args.extend_from_slice(extra);
-        chaff(&args)
+        chaff_str(&args)
     }
 
     /// Runs with a JSON report and returns it with the run.
@@ -444,7 +426,7 @@ fn text_files_are_named_by_their_path_under_the_folder_given() {
             "wire/b.txt": {"url": "", "boilerplate": [], "keep": ["Markets fell."]}}"#,
     )
     .unwrap();
-    let run = chaff(&[
+    let run = chaff_str(&[
         "eval",
         "--no-builtin",
         "--rules",
@@ -476,7 +458,7 @@ fn usage_errors_exit_2() {
         assert!(run.stderr.starts_with("chaff: --"), "{}", run.stderr);
     }
     assert_eq!(
-        chaff(&["eval", "docs.jsonl"]).code,
+        chaff_str(&["eval", "docs.jsonl"]).code,
         2,
         "--annotations is required"
     );
@@ -492,7 +474,7 @@ fn figures_equal_the_reference_scorers() {
     };
     let fx = Fixture::new(&gold());
     let out = fx.root.join("out");
-    let strip = chaff(&[
+    let strip = chaff_str(&[
         "strip",
         "--no-builtin",
         "--rules",

@@ -10,69 +10,18 @@
 //! and `provenance.jsonl`, each output folder holds the run manifest
 //! (`_manifest.json`) and chaff's state folder (`.chaff/journal.jsonl`). The
 //! newer batch features (JSONL shards, modes, restore, ranks, resume...) are
-//! pinned in `tests/batch.rs`.
+//! pinned in `batch.rs`.
 
+use crate::support::{
+    BIN, CORPUS, Run, chaff, corpus_copy, corpus_files, file_name, records, scratch, tree, write,
+};
 use chaff::Record;
 use chaff::provenance::{Resolution, SCHEMA_VERSION};
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use tempfile::TempDir;
-
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
-const BIN: &str = env!("CARGO_BIN_EXE_chaff");
-
-/// What one in-process run of `chaff` did.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `chaff ARGS...` in-process.
-fn chaff(args: &[&dyn AsRef<OsStr>]) -> Run {
-    let argv: Vec<OsString> = std::iter::once(OsString::from("chaff"))
-        .chain(args.iter().map(|a| a.as_ref().to_os_string()))
-        .collect();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = chaff::cli::run(argv, &mut out, &mut err);
-    Run {
-        code,
-        stdout: String::from_utf8(out).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(err).expect("stderr is UTF-8"),
-    }
-}
-
-fn scratch() -> TempDir {
-    tempfile::tempdir().expect("scratch folder")
-}
-
-/// The bundled articles (`corpus/*.txt`), sorted by name.
-fn corpus_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(CORPUS)
-        .expect("corpus folder")
-        .map(|e| e.expect("corpus entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .collect();
-    files.sort();
-    assert_eq!(files.len(), 5, "the five bundled articles");
-    files
-}
-
-/// A copy of the bundled articles in `dir/corpus`, so that nothing else in
-/// the corpus folder becomes an input; returns the folder.
-fn corpus_copy(dir: &Path) -> PathBuf {
-    let copy = dir.join("corpus");
-    for file in corpus_files() {
-        write(
-            &copy.join(file_name(&file)),
-            fs::read(&file).expect("article"),
-        );
-    }
-    copy
-}
 
 /// The bundled article whose name starts with `prefix`.
 fn corpus_file(prefix: &str) -> PathBuf {
@@ -80,40 +29,6 @@ fn corpus_file(prefix: &str) -> PathBuf {
         .into_iter()
         .find(|p| file_name(p).starts_with(prefix))
         .expect("article exists")
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .expect("has a name")
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// Every file under `dir`, as sorted `/`-separated relative paths.
-fn tree(dir: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) {
-        for entry in fs::read_dir(dir).expect("readable folder") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                walk(root, &path, found);
-            } else {
-                let rel = path.strip_prefix(root).expect("under root");
-                found.push(rel.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    let mut found = Vec::new();
-    walk(dir, dir, &mut found);
-    found.sort();
-    found
-}
-
-/// The records of `out/provenance.jsonl`, in file order.
-fn records(out: &Path) -> Vec<Record> {
-    let text = fs::read_to_string(out.join("provenance.jsonl")).expect("provenance file");
-    text.lines()
-        .map(|line| serde_json::from_str(line).expect("each line is one record"))
-        .collect()
 }
 
 /// The files chaff writes into every output folder besides the clean copies
@@ -204,11 +119,6 @@ fn assert_reported(stderr: &str, path: &str, why: &str) {
 
 fn ids(records: &[Record]) -> Vec<&str> {
     records.iter().map(|r| r.id.as_str()).collect()
-}
-
-fn write(path: &Path, bytes: impl AsRef<[u8]>) {
-    fs::create_dir_all(path.parent().expect("has a parent")).expect("create folder");
-    fs::write(path, bytes).expect("write input");
 }
 
 /// Sets `path` to mode 000 and says whether that stopped this process from

@@ -13,6 +13,9 @@
 //! shared [`reference`] run, and tests about which files are read or reused
 //! run with `--no-builtin`.
 
+use crate::support::{
+    BIN, Run, chaff, corpus_files, file_name, records, records_in, scratch, tree, write,
+};
 use chaff::Record;
 use chaff::provenance::Mode;
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -20,7 +23,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::fmt;
 use std::fs;
 use std::io::{Read, Write};
@@ -29,32 +32,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use tempfile::TempDir;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
-const BIN: &str = env!("CARGO_BIN_EXE_chaff");
-
 // --- running chaff ----------------------------------------------------------------
-
-/// What one in-process run of `chaff` did.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `chaff ARGS...` in-process.
-fn chaff(args: &[&dyn AsRef<OsStr>]) -> Run {
-    let argv: Vec<OsString> = std::iter::once(OsString::from("chaff"))
-        .chain(args.iter().map(|a| a.as_ref().to_os_string()))
-        .collect();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = chaff::cli::run(argv, &mut out, &mut err);
-    Run {
-        code,
-        stdout: String::from_utf8(out).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(err).expect("stderr is UTF-8"),
-    }
-}
 
 /// Runs `chaff strip INPUT --out OUT EXTRA...` in-process and checks its exit
 /// code.
@@ -69,34 +47,6 @@ fn strip(input: &Path, out: &Path, extra: &[&str], code: i32) -> Run {
 }
 
 // --- files ------------------------------------------------------------------------
-
-fn scratch() -> TempDir {
-    tempfile::tempdir().expect("scratch folder")
-}
-
-fn write(path: &Path, bytes: impl AsRef<[u8]>) {
-    fs::create_dir_all(path.parent().expect("has a parent")).expect("create folder");
-    fs::write(path, bytes).expect("write file");
-}
-
-/// The bundled articles (`corpus/*.txt`), sorted by name.
-fn corpus_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(CORPUS)
-        .expect("corpus folder")
-        .map(|e| e.expect("corpus entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .collect();
-    files.sort();
-    assert_eq!(files.len(), 5, "the five bundled articles");
-    files
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .expect("has a name")
-        .to_string_lossy()
-        .into_owned()
-}
 
 /// The file name and text of the bundled article whose name starts with
 /// `prefix`.
@@ -128,27 +78,6 @@ fn copy_corpus(dir: &Path) {
             fs::read(&file).expect("article"),
         );
     }
-}
-
-/// Every file under `dir`, as sorted `/`-separated relative paths.
-fn tree(dir: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) {
-        for entry in fs::read_dir(dir).expect("readable folder") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                walk(root, &path, found);
-            } else {
-                let rel = path.strip_prefix(root).expect("under root");
-                found.push(rel.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    let mut found = Vec::new();
-    if dir.exists() {
-        walk(dir, dir, &mut found);
-    }
-    found.sort();
-    found
 }
 
 /// Every file under `dir` with its bytes.
@@ -324,20 +253,10 @@ fn parse_records(bytes: &[u8]) -> Vec<Record> {
         .collect()
 }
 
-/// The records of a provenance file (JSONL), in file order.
-fn records_in(path: &Path) -> Vec<Record> {
-    parse_records(&fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
-}
-
 /// The digest of the built-in rules (computed once: it compiles them).
 fn builtin_digest() -> &'static str {
     static DIGEST: OnceLock<String> = OnceLock::new();
     DIGEST.get_or_init(|| chaff::RuleSet::builtin().digest().to_string())
-}
-
-/// The records of `out/provenance.jsonl`.
-fn records(out: &Path) -> Vec<Record> {
-    records_in(&out.join("provenance.jsonl"))
 }
 
 fn manifest(out: &Path) -> Value {

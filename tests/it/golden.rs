@@ -2,7 +2,7 @@
 //! golden outputs (`tests/golden/<name>.clean.txt` and `<name>.record.json`),
 //! plus what the outputs must show whatever the goldens say.
 //!
-//! To review a change in output: `CHAFF_BLESS=1 cargo test --test golden`,
+//! To review a change in output: `CHAFF_BLESS=1 cargo test --test it golden`,
 //! then read `git diff tests/golden` before committing.
 
 use chaff::{Document, Record, Stripped, Stripper, restore};
@@ -75,7 +75,7 @@ fn corpus_matches_reviewed_goldens() {
     }
     assert!(
         problems.is_empty(),
-        "{}\n(review, then CHAFF_BLESS=1 cargo test --test golden)",
+        "{}\n(review, then CHAFF_BLESS=1 cargo test --test it golden)",
         problems.join("\n")
     );
 }

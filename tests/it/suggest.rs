@@ -11,10 +11,10 @@
 //! "(Photo: AGENCY/Name)" with varying names and time stamp with varying
 //! digits; and one wire paragraph printed by two of the publishers.
 
+use crate::support::chaff;
 use chaff::suggest::{self, GroupKind, Report, SuggestionKind};
 use chaff::{Stripper, rules};
 use std::collections::BTreeMap;
-use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -367,26 +367,6 @@ fn corpus(dir: &Path) -> (PathBuf, BTreeMap<String, Doc>) {
 
 // ---------------------------------------------------------------------------
 // Helpers
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn chaff(args: &[&dyn AsRef<OsStr>]) -> Run {
-    let argv: Vec<OsString> = std::iter::once(OsString::from("chaff"))
-        .chain(args.iter().map(|a| a.as_ref().to_os_string()))
-        .collect();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = chaff::cli::run(argv, &mut out, &mut err);
-    Run {
-        code,
-        stdout: String::from_utf8(out).unwrap(),
-        stderr: String::from_utf8(err).unwrap(),
-    }
-}
 
 fn library_report(root: &Path, jobs: usize) -> Report {
     let stripper = Stripper::builtin();
