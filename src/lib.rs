@@ -20,21 +20,34 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "cli")]
 pub mod batch;
+#[cfg(feature = "cli")]
 pub mod check;
+#[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "cli")]
 pub mod compress;
+#[cfg(feature = "cli")]
 pub mod corpus;
 pub mod engine;
+#[cfg(feature = "cli")]
 pub mod eval;
+#[cfg(feature = "cli")]
 pub mod generate;
+pub mod hash;
+#[cfg(feature = "cli")]
 pub mod jsonl;
+#[cfg(feature = "cli")]
 pub mod lint;
+#[cfg(feature = "cli")]
 pub mod progress;
 pub mod provenance;
+#[cfg(feature = "cli")]
 pub mod report;
 pub mod rules;
 pub mod selftest;
+#[cfg(feature = "cli")]
 pub mod suggest;
 
 pub use engine::{Document, Scratch, Stripped, Stripper};

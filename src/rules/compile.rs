@@ -433,7 +433,7 @@ impl Loader<'_> {
         // A large file is hashed on another thread while it is parsed.
         let (head, file_sha256) = if text.len() >= HASH_ASIDE_BYTES {
             std::thread::scope(|scope| {
-                let hash = scope.spawn(|| crate::provenance::sha256_hex(text.as_bytes()));
+                let hash = scope.spawn(|| crate::hash::sha256_hex(text.as_bytes()));
                 let head = self.read_file(ctx, index);
                 let hash = hash.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
                 (head, Some(hash))
@@ -469,7 +469,7 @@ impl Loader<'_> {
             typographic: pack.typographic,
             file: source.name.clone(),
             file_sha256: file_sha256
-                .unwrap_or_else(|| crate::provenance::sha256_hex(source.text.as_bytes())),
+                .unwrap_or_else(|| crate::hash::sha256_hex(source.text.as_bytes())),
             location,
         });
     }
@@ -1416,16 +1416,6 @@ fn regex_problem(e: &regex::Error) -> String {
         .unwrap_or_else(|| text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
-/// Lowercase hex of a byte string.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
 /// The digest of what decides behaviour: packs' ids, scopes, domains and
 /// signatures, and every rule's matching fields, in order.
 ///
@@ -1443,7 +1433,7 @@ pub(super) fn digest(packs: &[Pack], rules: &[Rule]) -> String {
     serde_json::to_writer(&mut out, &canonical).expect("writing to a hash cannot fail");
     out.flush().expect("writing to a hash cannot fail");
     let (hash, _) = out.into_parts();
-    format!("sha256:{}", hex(hash.0.finish().as_ref()))
+    format!("sha256:{}", crate::hash::hex(hash.0.finish().as_ref()))
 }
 
 fn pack_key(p: &Pack) -> PackKey<'_> {
@@ -1645,7 +1635,7 @@ mod tests {
             "rules": rules,
         });
         let bytes = serde_json::to_vec(&canonical).expect("JSON values serialize");
-        format!("sha256:{}", crate::provenance::sha256_hex(&bytes))
+        format!("sha256:{}", crate::hash::sha256_hex(&bytes))
     }
 
     #[test]

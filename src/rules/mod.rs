@@ -15,7 +15,6 @@ pub mod raw;
 mod split;
 
 pub use builtin::BUILTIN_RULES;
-pub(crate) use compile::hex as hex_digest;
 pub use diag::{Diagnostic, DiagnosticKind, LoadError};
 
 use regex::Regex;
