@@ -19,6 +19,7 @@
 //! ```
 
 #![warn(missing_docs)]
+#![warn(clippy::print_stdout, clippy::print_stderr)]
 
 #[cfg(feature = "cli")]
 pub mod batch;
