@@ -1,6 +1,6 @@
 //! News-like documents with planted boilerplate, and the corpus writers.
 
-use super::plant::{Catalogue, Kind, Place, Plant};
+use super::plant::{self, Body, Catalogue, Kind, Place, Placed};
 use super::rng::Rng;
 use super::text::{TextWriter, push_padded, push_uint};
 use super::{Error, Format, Shape};
@@ -52,130 +52,6 @@ const SITES: &[&str] = &[
 const SECTIONS: &[&str] = &[
     "news", "world", "business", "politics", "europe", "economy", "climate", "local",
 ];
-
-/// A plant's position: before body block `gap` (the headline is block 0,
-/// so `gap` 1 is right after it and `body.len()` is the end). Plants with
-/// the same gap go by `key`, then in their order.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Placed {
-    pub(crate) plant: usize,
-    pub(crate) gap: usize,
-    pub(crate) key: u8,
-}
-
-/// Body blocks (headline first, then paragraphs) as ranges of one string.
-pub(crate) struct Body<'a> {
-    pub(crate) text: &'a str,
-    pub(crate) ranges: &'a [(usize, usize)],
-}
-
-enum Block {
-    Body(usize),
-    Plant(usize),
-}
-
-/// Visits body blocks and plants in document order.
-fn for_each_block(body_len: usize, placed: &[Placed], mut f: impl FnMut(Block)) {
-    let mut j = 0;
-    for g in 0..=body_len {
-        while j < placed.len() && placed[j].gap <= g {
-            f(Block::Plant(j));
-            j += 1;
-        }
-        if g < body_len {
-            f(Block::Body(g));
-        }
-    }
-    while j < placed.len() {
-        f(Block::Plant(j));
-        j += 1;
-    }
-}
-
-/// The first plant (index into `placed`, which is sorted) whose rule would
-/// not see its anchor where it is, or `None` when all are placed well.
-pub(crate) fn violation<'p>(
-    shape: Shape,
-    body_len: usize,
-    placed: &[Placed],
-    plant: &dyn Fn(usize) -> &'p Plant,
-) -> Option<usize> {
-    let total: usize = body_len
-        + placed
-            .iter()
-            .map(|p| plant(p.plant).form(shape).paragraphs)
-            .sum::<usize>();
-    let mut index = 0;
-    let mut found = None;
-    let mut blocks = 0;
-    let count = body_len + placed.len();
-    for_each_block(body_len, placed, |block| {
-        blocks += 1;
-        match block {
-            Block::Body(_) => index += 1,
-            Block::Plant(j) => {
-                let p = plant(placed[j].plant);
-                let f = p.form(shape);
-                let ok = match p.place {
-                    Place::Early(n) => index + f.last_anchor < n,
-                    Place::Late(n) => total - (index + f.first_anchor) <= n,
-                    Place::End => blocks == count,
-                    Place::Anywhere => true,
-                };
-                if !ok && found.is_none() {
-                    found = Some(j);
-                }
-                index += f.paragraphs;
-            }
-        }
-    });
-    found
-}
-
-/// Writes the document (and, if asked, its expected clean text: each plant
-/// replaced by its clean text) with a line break at the end.
-pub(crate) fn assemble<'p>(
-    shape: Shape,
-    body: &Body<'_>,
-    placed: &[Placed],
-    plant: &dyn Fn(usize) -> &'p Plant,
-    text: &mut String,
-    mut expected: Option<&mut String>,
-) {
-    let separator = match shape {
-        Shape::Paragraphs => "\n\n",
-        Shape::Lines => "\n",
-    };
-    let push = |out: &mut String, piece: &str| {
-        if !out.is_empty() {
-            out.push_str(separator);
-        }
-        out.push_str(piece);
-    };
-    for_each_block(body.ranges.len(), placed, |block| match block {
-        Block::Body(i) => {
-            let (s, e) = body.ranges[i];
-            let piece = &body.text[s..e];
-            push(text, piece);
-            if let Some(x) = expected.as_deref_mut() {
-                push(x, piece);
-            }
-        }
-        Block::Plant(j) => {
-            let f = plant(placed[j].plant).form(shape);
-            push(text, &f.text);
-            if let Some(x) = expected.as_deref_mut()
-                && !f.clean.is_empty()
-            {
-                push(x, &f.clean);
-            }
-        }
-    });
-    text.push('\n');
-    if let Some(x) = expected {
-        x.push('\n');
-    }
-}
 
 /// One generated document.
 #[derive(Debug, Clone, Default)]
@@ -292,7 +168,7 @@ impl Generator {
             text: &doc.body,
             ranges: &doc.ranges,
         };
-        assemble(
+        plant::assemble(
             doc.shape,
             &body,
             &doc.placed,
@@ -380,7 +256,7 @@ impl Generator {
         }
         doc.placed.sort_by_key(|p| (p.gap, p.key));
         let lookup = |i: usize| &plants[i];
-        while let Some(j) = violation(doc.shape, doc.ranges.len(), &doc.placed, &lookup) {
+        while let Some(j) = plant::violation(doc.shape, doc.ranges.len(), &doc.placed, &lookup) {
             let end = doc
                 .placed
                 .iter()
