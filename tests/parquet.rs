@@ -293,7 +293,18 @@ fn a_shard_keeps_its_name_rows_order_row_groups_and_every_other_column_and_resto
     assert_eq!(file["edits"], 8);
     let records = provenance(&out);
     assert_eq!(records.len(), 11);
+    let schema: Value = serde_json::from_slice(
+        &fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/provenance.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
     for (i, r) in records.iter().enumerate() {
+        let errors: Vec<String> = validator.iter_errors(r).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(r["file"], "CC-MAIN-2024-10/000_00000.parquet");
         assert_eq!(r["line"], i as u64 + 1, "records name their row");
         assert_eq!(r["id"], format!("<urn:uuid:{i:04}>"));
