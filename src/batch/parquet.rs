@@ -301,8 +301,41 @@ fn output_schema(schema: &SchemaRef, column: bool) -> SchemaRef {
     Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
-/// Strips one Parquet shard into its outputs.
+/// What a panic says.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string())
+}
+
+/// Runs `f`, turning a panic into the error `on_panic` makes of its
+/// message: the Parquet and Arrow readers should return errors on damaged
+/// files, but no file is worth the run.
+fn guarded<T, E>(
+    f: impl FnOnce() -> Result<T, E>,
+    on_panic: impl FnOnce(String) -> E,
+) -> Result<T, E> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        Err(on_panic(format!(
+            "the Parquet reader failed on it ({}); skipped",
+            panic_message(panic.as_ref())
+        )))
+    })
+}
+
+/// Strips one Parquet shard into its outputs; a failure of the reader on a
+/// damaged file is the file's failure.
 pub(super) fn process(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), Failure> {
+    guarded(
+        || process_shard(ctx, input, entry),
+        |m| Failure::file(input.path.display().to_string(), m),
+    )
+}
+
+/// Strips one Parquet shard into its outputs.
+fn process_shard(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), Failure> {
     let path = input.path.display().to_string();
     let fail = |m: String| Failure::file(path.clone(), m);
     let options = ctx.options;
@@ -513,6 +546,19 @@ fn file_hash(path: &Path, like: &str) -> Result<String, String> {
 /// provenance column. Checks the output's hash, each record against its row,
 /// the row count and the rebuilt texts' hash. Returns the documents rebuilt.
 pub(super) fn restore_file(
+    source: &Path,
+    target: Option<&Path>,
+    file: &FileSummary,
+    records: Option<Vec<Record>>,
+    text_field: &str,
+) -> Result<u64, String> {
+    guarded(
+        || rebuild(source, target, file, records, text_field),
+        |m| format!("{}: {m}", source.display()),
+    )
+}
+
+fn rebuild(
     source: &Path,
     target: Option<&Path>,
     file: &FileSummary,
@@ -730,4 +776,34 @@ pub(super) fn preview(
         }
     }
     failures.extend(row_failures);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_of_the_reader_is_an_error() {
+        let r: Result<(), String> = guarded(|| panic!("index out of bounds"), |m| m);
+        assert_eq!(
+            r.unwrap_err(),
+            "the Parquet reader failed on it (index out of bounds); skipped"
+        );
+        let r: Result<u8, String> = guarded(|| Ok(1), |m| m);
+        assert_eq!(r, Ok(1));
+    }
+
+    #[test]
+    fn the_text_hash_tells_null_from_empty_and_splits_apart() {
+        let hash = |cells: &[Option<&str>]| {
+            let mut h = provenance::HashKind::Blake3.hasher();
+            for c in cells {
+                hash_cell(&mut h, *c);
+            }
+            h.finish()
+        };
+        assert_ne!(hash(&[None]), hash(&[Some("")]));
+        assert_ne!(hash(&[Some("ab"), Some("c")]), hash(&[Some("a"), Some("bc")]));
+        assert_eq!(hash(&[Some("ab")]), hash(&[Some("ab")]));
+    }
 }
