@@ -186,7 +186,12 @@ fn read_shard(path: &Path) -> (RecordBatch, usize) {
     // The batches' schema leaves the file's key-value metadata out.
     let batch = match batches.len() {
         0 => RecordBatch::new_empty(schema),
-        1 => batches.into_iter().next().unwrap().with_schema(schema).unwrap(),
+        1 => batches
+            .into_iter()
+            .next()
+            .unwrap()
+            .with_schema(schema)
+            .unwrap(),
         n => panic!("{n} batches"),
     };
     (batch, groups)

@@ -803,7 +803,10 @@ mod tests {
             h.finish()
         };
         assert_ne!(hash(&[None]), hash(&[Some("")]));
-        assert_ne!(hash(&[Some("ab"), Some("c")]), hash(&[Some("a"), Some("bc")]));
+        assert_ne!(
+            hash(&[Some("ab"), Some("c")]),
+            hash(&[Some("a"), Some("bc")])
+        );
         assert_eq!(hash(&[Some("ab")]), hash(&[Some("ab")]));
     }
 }
