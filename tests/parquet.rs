@@ -744,3 +744,86 @@ fn ranks_split_shards_and_output_paths_are_claimed_once() {
     );
     assert!(out.join("x.parquet").is_file());
 }
+
+#[test]
+fn nested_columns_are_kept_and_integer_ids_and_struct_fields_are_read() {
+    use arrow_array::{ListArray, StructArray, types::Int32Type};
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    let rows = 4;
+    let metadata = StructArray::from(vec![
+        (
+            Arc::new(Field::new("url", DataType::Utf8, true)),
+            Arc::new(StringArray::from(
+                (0..rows)
+                    .map(|i| format!("https://news.example/{i}"))
+                    .collect::<Vec<_>>(),
+            )) as ArrayRef,
+        ),
+        (
+            Arc::new(Field::new("language_score", DataType::Float64, true)),
+            Arc::new(Float64Array::from(vec![0.9, 0.8, 0.7, 0.6])) as ArrayRef,
+        ),
+    ]);
+    let lists = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![
+        Some(vec![Some(1), Some(2)]),
+        None,
+        Some(vec![]),
+        Some(vec![Some(3), None]),
+    ]);
+    let schema = Schema::new(vec![
+        Field::new("id", DataType::Int64, false),
+        Field::new("text", DataType::Utf8, false),
+        Field::new("metadata", metadata.data_type().clone(), false),
+        Field::new("spans", lists.data_type().clone(), true),
+    ]);
+    let original = RecordBatch::try_new(
+        Arc::new(schema),
+        vec![
+            Arc::new(Int64Array::from(vec![7, 8, 9, 10])),
+            Arc::new(StringArray::from(
+                (0..rows).map(text_of).collect::<Vec<_>>(),
+            )),
+            Arc::new(metadata),
+            Arc::new(lists),
+        ],
+    )
+    .unwrap();
+    write_shard(&input.join("n.parquet"), &original, 3, Compression::SNAPPY);
+    // A publisher known by its domain, which only `metadata.url` gives.
+    let pack = tmp.path().join("example.toml");
+    fs::write(
+        &pack,
+        r#"[pack]
+id = "example"
+scope = "publisher"
+name = "Example News"
+domains = ["news.example"]
+strong-signatures = ["Example News Service"]
+
+[[rules]]
+id = "example.signoff"
+category = "wire_trailer"
+anchor = "Example News Service"
+strip = ["Example News Service"]
+keep = ["The Example News Service building."]
+"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let pack = pack.display().to_string();
+    strip(tmp.path(), &input, &out, &["--quiet", "--rules", &pack], 0);
+    let (clean, _) = read_shard(&out.join("n.parquet"));
+    assert_eq!(clean.schema(), original.schema());
+    assert_eq!(without(&clean, "text"), without(&original, "text"));
+    let ids: Vec<Value> = provenance(&out).iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(ids, ["7", "8", "9", "10"], "integer ids in decimal");
+    for r in provenance(&out) {
+        assert_eq!(r["publisher"]["id"], "example", "{r}");
+        assert_eq!(r["publisher"]["resolved_by"], "domain");
+    }
+    assert_eq!(verify(&out).code, 0);
+    let back = tmp.path().join("back");
+    assert_eq!(restore(&out, &back).code, 0);
+    assert_eq!(read_shard(&back.join("n.parquet")).0, original);
+}
