@@ -37,8 +37,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Strip text files and JSONL shards (or folders of them) into a clean
-    /// copy plus provenance; `-` reads JSONL on stdin and writes it on stdout.
+    /// Strip text files, JSONL and Parquet shards (or folders of them) into a
+    /// clean copy plus provenance; `-` reads JSONL on stdin and writes it on
+    /// stdout.
     Strip(StripArgs),
     /// Show what would be removed, span by span, without writing anything.
     Diff(DiffArgs),
@@ -216,16 +217,16 @@ struct InputArgs {
     /// Skip files and folders whose relative path matches this glob (repeatable).
     #[arg(long, value_name = "GLOB", value_parser = parse_glob)]
     exclude: Vec<String>,
-    /// JSONL field holding the text.
+    /// JSONL field (Parquet column) holding the text.
     #[arg(long, value_name = "NAME", default_value = "text")]
     text_field: String,
-    /// JSONL field holding the document id.
+    /// JSONL field (Parquet column) holding the document id.
     #[arg(long, value_name = "NAME", default_value = "id")]
     id_field: String,
-    /// JSONL field holding the URL (repeatable; dotted paths look inside objects).
+    /// JSONL field (Parquet column) holding the URL (repeatable; dotted paths look inside objects, or struct columns).
     #[arg(long, value_name = "NAME")]
     url_field: Vec<String>,
-    /// JSONL field holding the publisher id (repeatable).
+    /// JSONL field (Parquet column) holding the publisher id (repeatable).
     #[arg(long, value_name = "NAME")]
     publisher_field: Vec<String>,
 }
@@ -261,9 +262,15 @@ impl From<HashArg> for crate::provenance::HashKind {
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum ProvenanceArg {
+    /// OUT/provenance.jsonl, in sorted input order.
     Jsonl,
+    /// `<name>.prov.json` (`.prov.jsonl` for shards) beside each output.
     Sidecar,
+    /// No records.
     None,
+    /// A string column `chaff` in each Parquet output, one record per row
+    /// (Parquet inputs only).
+    Column,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -693,6 +700,10 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
                 matches!(args.provenance, ProvenanceArg::Sidecar),
                 "--provenance sidecar",
             ),
+            (
+                matches!(args.provenance, ProvenanceArg::Column),
+                "--provenance column",
+            ),
             (args.resume, "--resume"),
             (args.world_size > 1, "--rank/--world-size"),
         ];
@@ -720,6 +731,7 @@ fn strip(args: StripArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::R
         ProvenanceArg::Jsonl => ProvenanceMode::Jsonl,
         ProvenanceArg::Sidecar => ProvenanceMode::Sidecar,
         ProvenanceArg::None => ProvenanceMode::None,
+        ProvenanceArg::Column => ProvenanceMode::Column,
     };
     options.records = match args.records {
         RecordsArg::All => batch::Records::All,

@@ -1481,6 +1481,9 @@ impl Scan<'_> {
         let wanted = |ordinal: u64| want.is_none_or(|w| w.docs.contains_key(&ordinal));
         let last_row = want.and_then(|w| w.files.get(&index).copied());
         match input.kind {
+            // Suggestions are drawn from text files and JSONL; Parquet
+            // shards are left out, as before `strip` read them.
+            InputKind::Parquet => {}
             InputKind::Text => {
                 if !wanted(ordinal) {
                     return;

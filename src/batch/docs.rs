@@ -335,3 +335,65 @@ pub fn attributes_row(name: &str, id: &str, record: Option<&Record>) -> String {
     }
     serde_json::json!({ "id": id, "attributes": attributes }).to_string()
 }
+
+/// What became of one Parquet row's text.
+#[cfg(feature = "parquet")]
+pub struct CellResult {
+    /// The stripped document.
+    pub outcome: DocOutcome,
+    /// Its record as JSON (unless provenance is off).
+    pub record_json: Option<String>,
+    /// Whether the text has lone CR line endings.
+    pub lone_cr: bool,
+}
+
+/// The fields of one Parquet row that a document is made of.
+#[cfg(feature = "parquet")]
+pub struct Cell<'a> {
+    /// The 1-based row number in the file.
+    pub row: u64,
+    /// The text.
+    pub text: &'a str,
+    /// The id column's value, if the row has one.
+    pub id: Option<String>,
+    /// The first URL column with a value.
+    pub url: Option<&'a str>,
+    /// The first publisher column with a value.
+    pub publisher: Option<&'a str>,
+}
+
+/// Strips one Parquet row's text. Its record names the file and the row
+/// (as `line`), and the text column (as `row.text_field`).
+#[cfg(feature = "parquet")]
+pub fn strip_cell(
+    stripper: &Stripper,
+    options: &Options,
+    input: &Input,
+    cell: &Cell<'_>,
+) -> CellResult {
+    let source = format!("{}:{}", input.path.display(), cell.row);
+    let id = cell
+        .id
+        .clone()
+        .unwrap_or_else(|| format!("{}:{}", input.rel, cell.row));
+    let mut doc = Document::new(&id, cell.text).source(&source);
+    doc.publisher = options.publisher.as_deref().or(cell.publisher);
+    doc.url = cell.url;
+    let mut outcome = strip_doc(stripper, options, &doc);
+    outcome.record.file = Some(input.rel.clone());
+    outcome.record.line = Some(cell.row);
+    outcome.record.row = Some(RowOrigin {
+        text_field: options.fields.text.clone(),
+        text_raw: None,
+        text_escape: None,
+        metadata_raw: None,
+    });
+    let record_json = (options.provenance != ProvenanceMode::None
+        && recorded(options, &outcome, cell.text))
+    .then(|| serde_json::to_string(&outcome.record).expect("records serialize"));
+    CellResult {
+        outcome,
+        record_json,
+        lone_cr: has_lone_cr(cell.text.as_bytes()),
+    }
+}

@@ -79,7 +79,7 @@ pub(super) fn outputs_of(input: &Input, options: &Options) -> Vec<(String, &'sta
     let mut paths = vec![(input.rel.clone(), "output")];
     match options.provenance {
         ProvenanceMode::Sidecar => paths.push((sidecar_name(&input.rel, input.kind), "sidecar")),
-        ProvenanceMode::Jsonl if input.kind == Kind::Jsonl => paths.push((
+        ProvenanceMode::Jsonl if input.kind != Kind::Text => paths.push((
             format!(
                 ".chaff/records/{}{}.jsonl",
                 input.rel,
@@ -97,9 +97,16 @@ pub(super) fn outputs_of(input: &Input, options: &Options) -> Vec<(String, &'sta
 
 /// The attribute file of `input`, relative to the output folder.
 pub(super) fn attributes_rel(name: &str, input: &Input) -> String {
-    match input.kind {
-        Kind::Text => format!("attributes/{name}/{}.jsonl", input.rel),
-        Kind::Jsonl => format!("attributes/{name}/{}", input.rel),
+    attributes_path(name, &input.rel, input.kind)
+}
+
+/// The attribute file of the output `rel` of kind `kind`, relative to the
+/// output folder: the same path for JSONL, `<path>.jsonl` for a text file
+/// or a Parquet shard (attribute files are JSONL, one row per document).
+pub(super) fn attributes_path(name: &str, rel: &str, kind: Kind) -> String {
+    match kind {
+        Kind::Text | Kind::Parquet => format!("attributes/{name}/{rel}.jsonl"),
+        Kind::Jsonl => format!("attributes/{name}/{rel}"),
     }
 }
 

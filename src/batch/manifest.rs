@@ -21,18 +21,19 @@ pub struct FileSummary {
     pub file: String,
     /// The input as it was named.
     pub input: String,
-    /// Text or JSONL.
+    /// Text, JSONL or Parquet.
     pub kind: Kind,
-    /// Compression of the input (and of the output).
+    /// Compression of the input (and of the output); `none` for a Parquet
+    /// shard, whose pages carry their own codec.
     #[serde(with = "compression_name")]
     pub compression: Compression,
-    /// Hash of the input (decompressed, for JSONL), as `blake3:hex` or
-    /// `sha256:hex`.
+    /// Hash of the input (decompressed, for JSONL; of the text column's
+    /// values, for Parquet), as `blake3:hex` or `sha256:hex`.
     pub input_hash: String,
-    /// Hash of the output (decompressed, for JSONL), made with the same
-    /// function.
+    /// Hash of the output (decompressed, for JSONL; the file's bytes, for
+    /// Parquet), made with the same function.
     pub output_hash: String,
-    /// Lines read (JSONL).
+    /// Lines read (JSONL), or rows (Parquet).
     pub rows: u64,
     /// Documents stripped.
     pub docs: u64,
@@ -40,9 +41,9 @@ pub struct FileSummary {
     pub edits: u64,
     /// Characters removed.
     pub chars_removed: u64,
-    /// Bytes read (decompressed).
+    /// Bytes read (decompressed; text bytes, for Parquet).
     pub bytes_in: u64,
-    /// Bytes written (decompressed).
+    /// Bytes written (decompressed; text bytes, for Parquet).
     pub bytes_out: u64,
     /// Reused from an earlier run (`--resume`).
     #[serde(default)]

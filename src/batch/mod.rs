@@ -1,5 +1,5 @@
-//! The batch pipeline: corpora in (text trees, JSONL shards), clean corpora,
-//! provenance and a manifest out.
+//! The batch pipeline: corpora in (text trees, JSONL and Parquet shards),
+//! clean corpora, provenance and a manifest out.
 //!
 //! Inputs are processed in sorted order, in batches spread over the worker
 //! threads; each batch's results are written in input order, so the output
@@ -13,6 +13,8 @@ pub mod guard;
 pub mod lock;
 pub mod manifest;
 mod output;
+#[cfg(feature = "parquet")]
+mod parquet;
 pub mod restore;
 pub mod walk;
 
@@ -51,6 +53,10 @@ pub enum ProvenanceMode {
     Sidecar,
     /// No records (the manifest is still written).
     None,
+    /// In each Parquet output, a string column named [`PROVENANCE_COLUMN`]
+    /// holding each row's record as JSON (null for a row not stripped).
+    /// For Parquet inputs only: any other input fails.
+    Column,
 }
 
 /// What each JSONL output row says of its stripping, in `metadata.chaff`.
@@ -87,6 +93,14 @@ pub enum Records {
     /// still cover it.
     Edited,
 }
+
+/// The column `--provenance column` adds to Parquet outputs.
+pub const PROVENANCE_COLUMN: &str = "chaff";
+
+/// Why a Parquet shard cannot be read by this build.
+#[cfg(not(feature = "parquet"))]
+pub(crate) const NO_PARQUET: &str =
+    "a Parquet shard, and this chaff was built without the `parquet` feature; skipped";
 
 /// What a batch run does.
 #[derive(Debug, Clone)]
@@ -639,15 +653,9 @@ fn reusable(ctx: &Ctx<'_>, input: &Input, journal: &Path, at: (u64, u64)) -> Opt
             .as_ref()
             .is_none_or(|s| stored_unchanged(&ctx.options.provenance_path(), s))
         && ctx.options.attributes.as_ref().is_none_or(|name| {
-            let rel = match input.kind {
-                Kind::Text => format!("{}.jsonl", input.rel),
-                Kind::Jsonl => input.rel.clone(),
-            };
             ctx.options
                 .out
-                .join("attributes")
-                .join(name)
-                .join(rel)
+                .join(guard::attributes_rel(name, input))
                 .is_file()
         });
     // An output changed since (edited, truncated, replaced) is redone, and
@@ -699,7 +707,7 @@ fn has_hash(path: &Path, expected: &str, file_kind: Kind) -> bool {
     };
     let mut hasher = kind.hasher();
     let mut reader: Box<dyn Read> = match file_kind {
-        Kind::Text => match File::open(path) {
+        Kind::Text | Kind::Parquet => match File::open(path) {
             Ok(f) => Box::new(f),
             Err(_) => return false,
         },
@@ -732,7 +740,7 @@ fn modified_ns(meta: &std::fs::Metadata) -> Option<u128> {
 pub fn sidecar_name(rel: &str, kind: Kind) -> String {
     match kind {
         Kind::Text => format!("{rel}.prov.json"),
-        Kind::Jsonl => format!("{rel}.prov.jsonl"),
+        Kind::Jsonl | Kind::Parquet => format!("{rel}.prov.jsonl"),
     }
 }
 
@@ -835,9 +843,18 @@ fn process(ctx: &Ctx<'_>, input: &Input) -> Result<Entry, Failure> {
         side_hashes: BTreeMap::new(),
         stored: None,
     };
+    if ctx.options.provenance == ProvenanceMode::Column && input.kind != Kind::Parquet {
+        return Err(fail(
+            "--provenance column writes records into Parquet outputs, and this input is not a Parquet shard; skipped".into(),
+        ));
+    }
     match input.kind {
         Kind::Text => process_text(ctx, input, &mut entry)?,
         Kind::Jsonl => process_jsonl(ctx, input, &mut entry)?,
+        #[cfg(feature = "parquet")]
+        Kind::Parquet => parquet::process(ctx, input, &mut entry)?,
+        #[cfg(not(feature = "parquet"))]
+        Kind::Parquet => return Err(fail(NO_PARQUET.into())),
     }
     Ok(entry)
 }
@@ -900,7 +917,7 @@ fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), F
                 .side_hashes
                 .insert(side_rel, ctx.stripper.hash().hash(&pretty));
         }
-        ProvenanceMode::None => {}
+        ProvenanceMode::None | ProvenanceMode::Column => {}
     }
     if let Some(name) = &options.attributes {
         let line = docs::attributes_row(name, &outcome.record.id, Some(&outcome.record));
@@ -956,7 +973,7 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
             output::CompressedAtomic::create(&options.out.join(&spool_rel), Compression::None)
                 .map_err(|e| fail(format!("cannot write records: {e}")))?,
         ),
-        ProvenanceMode::None => None,
+        ProvenanceMode::None | ProvenanceMode::Column => None,
     };
     let mut attributes = match &options.attributes {
         Some(name) => Some(
@@ -1264,6 +1281,10 @@ pub fn preview(
                     Err(e) => failures.push(Failure::file(shown, e)),
                 }
             }
+            #[cfg(feature = "parquet")]
+            Kind::Parquet => parquet::preview(stripper, options, input, failures, each),
+            #[cfg(not(feature = "parquet"))]
+            Kind::Parquet => failures.push(Failure::file(shown, NO_PARQUET)),
             Kind::Jsonl => {
                 let mut reader = match compress::open(&input.path) {
                     Ok((r, _)) => r,

@@ -56,6 +56,8 @@ enum Records {
     Stream(io::Lines<io::BufReader<std::fs::File>>),
     /// Sidecars beside each output.
     Sidecar,
+    /// A column of each (Parquet) output.
+    Column,
 }
 
 /// Rebuilds the originals of `out` into `to`, or only checks them when `to`
@@ -99,6 +101,7 @@ pub fn restore(out: &Path, to: Option<&Path>) -> io::Result<RestoreReport> {
                 Records::Stream(io::BufReader::new(file).lines())
             }
             ProvenanceMode::Sidecar => Records::Sidecar,
+            ProvenanceMode::Column => Records::Column,
             ProvenanceMode::None => {
                 return Err(io::Error::other(format!(
                     "{}: the run wrote no provenance (--provenance none); nothing to restore from",
@@ -114,10 +117,7 @@ pub fn restore(out: &Path, to: Option<&Path>) -> io::Result<RestoreReport> {
                     listed.insert(sidecar_name(&file.file, file.kind));
                 }
                 if let Some(name) = &manifest.options.attributes {
-                    listed.insert(match file.kind {
-                        Kind::Text => format!("attributes/{name}/{}.jsonl", file.file),
-                        Kind::Jsonl => format!("attributes/{name}/{}", file.file),
-                    });
+                    listed.insert(guard::attributes_path(name, &file.file, file.kind));
                 }
             }
             let recs = match file_records(out, file, &mut records, &mut pending, &manifest.options)
@@ -191,27 +191,29 @@ fn file_records(
     records: &mut Records,
     pending: &mut Option<Record>,
     options: &RunOptions,
-) -> Result<Vec<Record>, String> {
+) -> Result<Option<Vec<Record>>, String> {
     match records {
+        Records::Column => Ok(None),
         Records::Sidecar => {
             let path = out.join(sidecar_name(&file.file, file.kind));
             // A text left as it was has no record when only edited ones get
             // one.
             if options.records == Recorded::Edited && file.kind == Kind::Text && !path.exists() {
-                return Ok(Vec::new());
+                return Ok(Some(Vec::new()));
             }
             let text =
                 std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             match file.kind {
                 Kind::Text => serde_json::from_str(&text)
-                    .map(|r| vec![r])
+                    .map(|r| Some(vec![r]))
                     .map_err(|e| format!("{}: {e}", path.display())),
-                Kind::Jsonl => text
+                Kind::Jsonl | Kind::Parquet => text
                     .lines()
                     .map(|l| {
                         serde_json::from_str(l).map_err(|e| format!("{}: {e}", path.display()))
                     })
-                    .collect(),
+                    .collect::<Result<Vec<Record>, String>>()
+                    .map(Some),
             }
         }
         Records::Stream(lines) => {
@@ -235,7 +237,7 @@ fn file_records(
                     break;
                 }
             }
-            Ok(found)
+            Ok(Some(found))
         }
     }
 }
@@ -244,11 +246,26 @@ fn restore_file(
     out: &Path,
     to: Option<&Path>,
     file: &FileSummary,
-    records: Vec<Record>,
+    records: Option<Vec<Record>>,
     options: &RunOptions,
 ) -> Result<u64, String> {
     let source = out.join(&file.file);
     let shown = source.display().to_string();
+    if file.kind == Kind::Parquet {
+        #[cfg(feature = "parquet")]
+        return super::parquet::restore_file(
+            &source,
+            to.map(|to| to.join(&file.file)).as_deref(),
+            file,
+            records,
+            &options.fields.text,
+        );
+        #[cfg(not(feature = "parquet"))]
+        return Err(format!("{shown}: {}", super::NO_PARQUET));
+    }
+    let records = records.ok_or_else(|| {
+        format!("{shown}: its records are in a column, and it is no Parquet shard")
+    })?;
     let docs = match options.records {
         Recorded::All => records.len() as u64,
         Recorded::Edited => file.docs,
@@ -273,6 +290,7 @@ fn restore_file(
         }
         Kind::Jsonl => rebuild_jsonl(&source, records, &file.output_hash, options.row_summary)
             .map_err(|e| format!("{shown}: {e}"))?,
+        Kind::Parquet => return Err(format!("{shown}: a Parquet shard is rebuilt on its own")),
     };
     if !file.output_hash.is_empty() && output_hash != file.output_hash {
         return Err(format!(
@@ -291,10 +309,11 @@ fn restore_file(
         let target = to.join(&file.file);
         let written = match file.kind {
             Kind::Text => write_atomic(&target, &rebuilt),
-            Kind::Jsonl => CompressedAtomic::create(&target, file.compression).and_then(|mut w| {
-                w.write_all(&rebuilt)?;
-                w.commit()
-            }),
+            Kind::Jsonl | Kind::Parquet => CompressedAtomic::create(&target, file.compression)
+                .and_then(|mut w| {
+                    w.write_all(&rebuilt)?;
+                    w.commit()
+                }),
         };
         written.map_err(|e| format!("{}: cannot write: {e}", target.display()))?;
     }
@@ -303,7 +322,7 @@ fn restore_file(
 
 /// Checks what a record says of its document against the document: its
 /// sizes, and each edit's character offsets against its byte offsets.
-fn check_record(original: &str, output: &str, record: &Record) -> Result<(), String> {
+pub(super) fn check_record(original: &str, output: &str, record: &Record) -> Result<(), String> {
     if record.input_bytes != original.len() {
         return Err(format!(
             "the record says input_bytes {}, the rebuilt text has {}",

@@ -15,6 +15,10 @@ pub enum Kind {
     Text,
     /// One document per line (`.jsonl`, `.jsonl.gz`, `.jsonl.zst`).
     Jsonl,
+    /// One document per row (`.parquet`): the shards most datasets are
+    /// published as. Read and written with the `parquet` cargo feature (on
+    /// by default); without it such a file fails with a message saying so.
+    Parquet,
 }
 
 impl Kind {
@@ -27,6 +31,8 @@ impl Kind {
             .unwrap_or(&name);
         if base.ends_with(".jsonl") || base.ends_with(".ndjson") {
             Some(Kind::Jsonl)
+        } else if name.ends_with(".parquet") {
+            Some(Kind::Parquet)
         } else if name.ends_with(".txt") || !name.trim_start_matches('.').contains('.') {
             Some(Kind::Text)
         } else {
@@ -43,7 +49,7 @@ pub struct Input {
     /// Its path relative to the root it was found under; the output's path
     /// relative to the output folder.
     pub rel: String,
-    /// Text or JSONL.
+    /// Text, JSONL or Parquet.
     pub kind: Kind,
 }
 
@@ -272,6 +278,11 @@ mod tests {
         assert_eq!(Kind::of(Path::new("s.jsonl")), Some(Kind::Jsonl));
         assert_eq!(Kind::of(Path::new("s.JSONL.GZ")), Some(Kind::Jsonl));
         assert_eq!(Kind::of(Path::new("s.jsonl.zst")), Some(Kind::Jsonl));
+        assert_eq!(
+            Kind::of(Path::new("a/s-00000.parquet")),
+            Some(Kind::Parquet)
+        );
+        assert_eq!(Kind::of(Path::new("S.PARQUET")), Some(Kind::Parquet));
         assert_eq!(Kind::of(Path::new("notes.md")), None);
         assert_eq!(Kind::of(Path::new("x.json")), None);
     }

@@ -12,6 +12,7 @@ mod generate;
 mod golden;
 mod invariants;
 mod matching;
+mod parquet;
 mod rule_errors;
 mod schema;
 mod suggest;
