@@ -52,6 +52,13 @@
 //! The library never prints; [`Report::summary`] renders the summary and
 //! [`Report::write`] writes the drafts.
 
+// The submodules, in the order they build on one another: `units` (lines,
+// prefixes and suffixes as normalised, hashed units); `sketch` and
+// `counting` (estimated and exact counts); `scan` (reading the corpus) and
+// `passes` (what each pass does with a document); `candidates` (what may
+// become a rule, and the syndicated copy); `anchors` (how a rule finds its
+// text); `pack` (a draft pack's TOML); `draft` (drafting and choosing the
+// rules); `verify` (checking them with the loaded rules); `summary`.
 mod anchors;
 mod candidates;
 mod counting;
