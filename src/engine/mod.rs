@@ -1181,29 +1181,28 @@ fn confirm(
     if let Some(re) = &r.regex {
         let unit = &text[us..ue];
         let (a, b) = (start - us, end - us);
-        let has_names = re.capture_names().any(|n| n.is_some());
         // The match that covers the anchor; failing that (for removals other
-        // than `anchor`, which needs one), the first match in the unit.
+        // than `anchor`, which needs one), the first match in the unit. The
+        // matches are found without their groups, which only the chosen one
+        // needs, and only when the regex names some.
         let (chosen, fallback) = if unit.len() > LONG_UNIT {
             // A long unit with many anchors: its matches are found once, and
             // each anchor looks its match up.
             let found = layout.regex_matches(rule, re, us, ue);
             let i = found.partition_point(|&(s, _)| s <= a);
             let covering = i.checked_sub(1).map(|i| found[i]).filter(|&(_, e)| e >= b);
-            let at = |(s, _): (usize, usize)| re.captures_at(unit, s);
-            (covering.and_then(at), found.first().copied().and_then(at))
+            (covering, found.first().copied())
         } else {
             let mut chosen = None;
             let mut fallback = None;
-            for caps in re.captures_iter(unit) {
-                let m = caps.get(0).expect("group 0 always matches");
+            for m in re.find_iter(unit) {
                 if m.start() <= a && m.end() >= b {
-                    chosen = Some(caps);
+                    chosen = Some((m.start(), m.end()));
                     break;
                 }
                 let past = m.start() > a;
                 if fallback.is_none() {
-                    fallback = Some(caps);
+                    fallback = Some((m.start(), m.end()));
                 }
                 if past {
                     break;
@@ -1211,20 +1210,23 @@ fn confirm(
             }
             (chosen, fallback)
         };
-        let caps = match chosen {
-            Some(c) => c,
+        let found = match chosen {
+            Some(m) => m,
             None if r.removal == Removal::Anchor => return None,
             None => fallback?,
         };
-        if r.removal == Removal::Anchor {
-            // The `remove` group, when the regex has one, is what goes;
-            // otherwise the whole match.
-            let m = caps
-                .name("remove")
-                .unwrap_or_else(|| caps.get(0).expect("group 0 always matches"));
-            span = (us + m.start(), us + m.end());
-        }
-        if has_names {
+        if re.names_groups() {
+            // The same match, with its groups: the leftmost-first match
+            // from where it starts.
+            let caps = re.captures_at(unit, found.0).expect("a match starts here");
+            if r.removal == Removal::Anchor {
+                // The `remove` group, when the regex has one, is what goes;
+                // otherwise the whole match.
+                let m = caps
+                    .name("remove")
+                    .unwrap_or_else(|| caps.get(0).expect("group 0 always matches"));
+                span = (us + m.start(), us + m.end());
+            }
             let list: Vec<(String, String)> = re
                 .capture_names()
                 .flatten()
@@ -1238,6 +1240,8 @@ fn confirm(
             if !list.is_empty() {
                 captures = Some(list.into_boxed_slice());
             }
+        } else if r.removal == Removal::Anchor {
+            span = (us + found.0, us + found.1);
         }
     }
     let span = match &r.removal {
