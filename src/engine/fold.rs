@@ -182,6 +182,12 @@ pub fn fold(text: &str) -> String {
 /// Writes the dictionary form of `text` into `out`: folded as the view
 /// folds, trimmed, in lowercase. One pass, no allocation beyond `out`.
 pub fn key_into(text: &str, out: &mut String) {
+    key_into_at_most(text, out, usize::MAX);
+}
+
+/// [`key_into`], stopped as soon as the key has more than `max` bytes (the
+/// key only grows as it is written); returns whether it was written whole.
+pub fn key_into_at_most(text: &str, out: &mut String, max: usize) -> bool {
     out.clear();
     let mut space = false;
     for c in text.trim_matches(is_space).chars() {
@@ -204,7 +210,11 @@ pub fn key_into(text: &str, out: &mut String) {
                 }
             }
         }
+        if out.len() > max {
+            return false;
+        }
     }
+    true
 }
 
 /// `text` with only its white space folded (runs to one space), typography

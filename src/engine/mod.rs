@@ -194,6 +194,8 @@ pub struct Stripper {
     dictionary: HashMap<String, Vec<u32>>,
     /// Bytes of the longest original line worth looking up.
     dictionary_reach: usize,
+    /// Bytes of the longest dictionary line (folded).
+    longest_entry: usize,
     /// Rules that look at every short line, with their `max-len`.
     line_rules: Vec<(u32, usize)>,
     /// The longest `max-len` of those.
@@ -430,6 +432,7 @@ impl Stripper {
             // Folding only shortens white space and typography; lowercase
             // may grow a few letters, so leave room.
             dictionary_reach: longest_entry.saturating_mul(4).saturating_add(16),
+            longest_entry,
             neighbours,
             domains,
             line_rules,
@@ -707,7 +710,11 @@ impl Stripper {
         if trimmed.is_empty() || trimmed.len() > self.dictionary_reach {
             return None;
         }
-        fold::key_into(trimmed, key);
+        // A line whose folded form outgrows every entry is no entry: its
+        // folding stops there.
+        if !fold::key_into_at_most(trimmed, key, self.longest_entry) {
+            return None;
+        }
         self.dictionary.get(key.as_str()).map(|v| v.as_slice())
     }
 
