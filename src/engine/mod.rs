@@ -25,6 +25,7 @@ pub mod fold;
 mod layout;
 mod shape;
 mod tidy;
+mod walk;
 
 pub use fold::fold;
 
@@ -33,26 +34,11 @@ use crate::provenance::{
     TIDY_RULE,
 };
 use crate::rules::{Neighbour, Removal, Rule, RuleSet, Scope, Unit, Where};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use fold::View;
 use layout::Layout;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-
-/// Total anchor bytes up to which the automaton is a full DFA: the fastest
-/// walk (one table lookup per byte), at a memory cost that grows with the
-/// patterns. Above it, a contiguous NFA keeps memory small for packs of
-/// 100,000 rules.
-const DFA_MAX_PATTERN_BYTES: usize = 64 * 1024;
-
-fn automaton_kind(patterns: &[&str]) -> aho_corasick::AhoCorasickKind {
-    let bytes: usize = patterns.iter().map(|p| p.len()).sum();
-    if bytes <= DFA_MAX_PATTERN_BYTES {
-        aho_corasick::AhoCorasickKind::DFA
-    } else {
-        aho_corasick::AhoCorasickKind::ContiguousNFA
-    }
-}
+use walk::Searcher;
 
 /// Most strip passes over one document.
 pub const MAX_PASSES: usize = 64;
@@ -160,6 +146,7 @@ struct Removed {
 #[derive(Debug, Default)]
 pub struct Scratch {
     matches: Vec<Hit>,
+    spare: Vec<Hit>,
     candidates: Vec<Candidate>,
     view: View,
     key: String,
@@ -169,7 +156,7 @@ pub struct Scratch {
 /// each of its patterns.
 #[derive(Debug, Clone)]
 struct Patterns {
-    automaton: Option<AhoCorasick>,
+    automaton: Option<Searcher>,
     /// Pattern ids of this automaton start here in the stripper's list.
     first: u32,
 }
@@ -337,17 +324,11 @@ impl Stripper {
             uses[fill[p] as usize] = *u;
             fill[p] += 1;
         }
-        let build = |patterns: &[&str], ci: bool| -> Result<Option<AhoCorasick>, BuildError> {
+        let build = |patterns: &[&str], ci: bool| -> Result<Option<Searcher>, BuildError> {
             if patterns.is_empty() {
                 return Ok(None);
             }
-            Ok(Some(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .ascii_case_insensitive(ci)
-                    .kind(Some(automaton_kind(patterns)))
-                    .build(patterns)?,
-            ))
+            Ok(Some(Searcher::build(patterns, ci)?))
         };
         let exact_ac = build(&exact, false)?;
         let folded_ac = build(&folded, true)?;
@@ -463,7 +444,7 @@ impl Stripper {
     pub fn automaton_memory(&self) -> usize {
         [&self.exact, &self.folded]
             .iter()
-            .map(|p| p.automaton.as_ref().map_or(0, |a| a.memory_usage()))
+            .map(|p| p.automaton.as_ref().map_or(0, Searcher::memory_usage))
             .sum()
     }
 
@@ -492,7 +473,12 @@ impl Stripper {
     /// Strips one document, reusing `scratch`'s buffers.
     pub fn strip_with(&self, doc: &Document<'_>, scratch: &mut Scratch) -> Stripped {
         let original = doc.text;
-        self.scan(original, &mut scratch.view, &mut scratch.matches);
+        self.scan(
+            original,
+            &mut scratch.view,
+            &mut scratch.matches,
+            &mut scratch.spare,
+        );
         let publisher = self.resolve(doc, &scratch.matches);
         let mut publisher_pack = publisher.id.as_deref().and_then(|id| self.pack_index(id));
         // A publisher found from the text itself is decided again on every
@@ -510,7 +496,12 @@ impl Stripper {
         let mut unsettled = true;
         for pass in 0..MAX_PASSES {
             if pass > 0 {
-                self.scan(&current, &mut scratch.view, &mut scratch.matches);
+                self.scan(
+                    &current,
+                    &mut scratch.view,
+                    &mut scratch.matches,
+                    &mut scratch.spare,
+                );
                 if from_text {
                     publisher_pack = self
                         .resolve(doc, &scratch.matches)
@@ -580,7 +571,12 @@ impl Stripper {
             if settled {
                 debug_assert!(
                     {
-                        self.scan(&current, &mut scratch.view, &mut scratch.matches);
+                        self.scan(
+                            &current,
+                            &mut scratch.view,
+                            &mut scratch.matches,
+                            &mut scratch.spare,
+                        );
                         scratch.matches.is_empty()
                     },
                     "a settled text has no match"
@@ -592,7 +588,12 @@ impl Stripper {
         if unsettled {
             // The passes ran out: one more look says whether anything is
             // left to remove.
-            self.scan(&current, &mut scratch.view, &mut scratch.matches);
+            self.scan(
+                &current,
+                &mut scratch.view,
+                &mut scratch.matches,
+                &mut scratch.spare,
+            );
             let mut layout = Layout::new(&current);
             let mut ignored = Attribution::default();
             self.candidates(
@@ -659,7 +660,7 @@ impl Stripper {
             [&self.exact, &self.folded].iter().all(|pats| {
                 pats.automaton
                     .as_ref()
-                    .is_none_or(|ac| ac.find(&view.bytes[..]).is_none())
+                    .is_none_or(|ac| !ac.finds(&view.bytes[..]))
             })
         })
     }
@@ -673,25 +674,46 @@ impl Stripper {
 
     /// Every automaton match in `text`, in the text's offsets, sorted by
     /// start (the longer first at one start).
-    fn scan(&self, text: &str, view: &mut View, matches: &mut Vec<Hit>) {
+    /// `spare` is a buffer to reuse.
+    fn scan(&self, text: &str, view: &mut View, matches: &mut Vec<Hit>, spare: &mut Vec<Hit>) {
         matches.clear();
         if self.exact.automaton.is_none() && self.folded.automaton.is_none() {
             return;
         }
         view.fill(text);
-        for pats in [&self.exact, &self.folded] {
-            let Some(ac) = &pats.automaton else {
-                continue;
-            };
-            for m in ac.find_iter(&view.bytes[..]) {
-                let start = view.original(m.start());
-                let end = ceil_boundary(text, view.original(m.end()));
-                let start = floor_boundary(text, start);
-                matches.push(Hit {
-                    pattern: pats.first + m.pattern().as_u32(),
-                    start,
-                    end,
-                });
+        let hit = |first: u32, m: aho_corasick::Match| {
+            let start = view.original(m.start());
+            let end = ceil_boundary(text, view.original(m.end()));
+            let start = floor_boundary(text, start);
+            Hit {
+                pattern: first + m.pattern().as_u32(),
+                start,
+                end,
+            }
+        };
+        let both = match (&self.exact.automaton, &self.folded.automaton) {
+            (Some(a), Some(b)) => a.walkable().zip(b.walkable()),
+            _ => None,
+        };
+        if let Some((a, b)) = both {
+            // One loop walks both automata; the folded matches go after the
+            // exact ones, as if each automaton had walked on its own.
+            let mut folded = std::mem::take(spare);
+            folded.clear();
+            walk::walk_both(
+                a,
+                b,
+                &view.bytes,
+                |m| matches.push(hit(self.exact.first, m)),
+                |m| folded.push(hit(self.folded.first, m)),
+            );
+            matches.append(&mut folded);
+            *spare = folded;
+        } else {
+            for pats in [&self.exact, &self.folded] {
+                if let Some(ac) = &pats.automaton {
+                    ac.each(&view.bytes, |m| matches.push(hit(pats.first, m)));
+                }
             }
         }
         if self.folded.automaton.is_some() && self.exact.automaton.is_some() {
