@@ -43,6 +43,25 @@ static SPECIAL: [bool; 256] = {
     t
 };
 
+/// Whether none of the eight bytes of `word` (read little-endian) can end a
+/// run that the view copies as it is: none is ASCII white space or another
+/// control byte, none is outside ASCII, no two next to each other are
+/// spaces, and the last is no space (the next byte could be one).
+#[inline(always)]
+fn plain(word: u64) -> bool {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    /// The high bit of every byte of `x` that is zero, and of no other.
+    #[inline(always)]
+    fn zeros(x: u64) -> u64 {
+        !((((x & !HIGH) + !HIGH) | x) | !HIGH)
+    }
+    let spaces = zeros(word ^ (LOW * u64::from(b' ')));
+    let controls = zeros(word & (LOW * 0xe0));
+    let pairs = spaces & (spaces >> 8);
+    (word & HIGH) | controls | pairs | (spaces & (0x80 << 56)) == 0
+}
+
 /// What a character folds to.
 enum Fold {
     /// Kept as it is.
@@ -98,6 +117,14 @@ impl View {
             // single space between words among them), copied at once.
             let mut j = i;
             while j < bytes.len() {
+                // Eight bytes at a time while none of them can end the run.
+                if let Some(word) = bytes.get(j..j + 8) {
+                    let word = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+                    if plain(word) {
+                        j += 8;
+                        continue;
+                    }
+                }
                 let b = bytes[j];
                 if SPECIAL[b as usize]
                     || (b == b' '
@@ -182,6 +209,12 @@ pub fn fold(text: &str) -> String {
 /// Writes the dictionary form of `text` into `out`: folded as the view
 /// folds, trimmed, in lowercase. One pass, no allocation beyond `out`.
 pub fn key_into(text: &str, out: &mut String) {
+    key_into_at_most(text, out, usize::MAX);
+}
+
+/// [`key_into`], stopped as soon as the key has more than `max` bytes (the
+/// key only grows as it is written); returns whether it was written whole.
+pub fn key_into_at_most(text: &str, out: &mut String, max: usize) -> bool {
     out.clear();
     let mut space = false;
     for c in text.trim_matches(is_space).chars() {
@@ -204,7 +237,11 @@ pub fn key_into(text: &str, out: &mut String) {
                 }
             }
         }
+        if out.len() > max {
+            return false;
+        }
     }
+    true
 }
 
 /// `text` with only its white space folded (runs to one space), typography
@@ -297,6 +334,48 @@ mod tests {
         }
         let text = "a  b\u{a0}c \nd é—e";
         assert_eq!(View::of(text).as_str(), "a b c d é-e");
+    }
+
+    #[test]
+    fn eight_plain_bytes_are_copied_at_once() {
+        let word = |s: &[u8]| u64::from_le_bytes(s.try_into().unwrap());
+        assert!(plain(word(b"abc defg")));
+        assert!(plain(word(b" a b c d")));
+        assert!(!plain(word(b"abc  efg")), "two spaces");
+        assert!(!plain(word(b"abcdefg ")), "a space last");
+        assert!(!plain(word(b"abc\ndefg")), "a line break");
+        assert!(!plain(word(b"abc\tdefg")), "a tab");
+        assert!(!plain(word(b"abc\x01defg")), "a control byte");
+        assert!(!plain(word("abcd\u{e9}fg".as_bytes())), "outside ASCII");
+        // Every byte value in every position, against the byte-wise rule.
+        for pos in 0..8 {
+            for b in 0..=255u8 {
+                let mut bytes = *b"abcdefgh";
+                bytes[pos] = b;
+                let expected = bytes.iter().all(|&c| (0x20..0x80).contains(&c))
+                    && !bytes.windows(2).any(|w| w == b"  ")
+                    && bytes[7] != b' ';
+                assert_eq!(plain(word(&bytes)), expected, "{bytes:?}");
+                bytes[(pos + 1) % 8] = b' ';
+                let expected = bytes.iter().all(|&c| (0x20..0x80).contains(&c))
+                    && !bytes.windows(2).any(|w| w == b"  ")
+                    && bytes[7] != b' ';
+                assert_eq!(plain(word(&bytes)), expected, "{bytes:?}");
+            }
+        }
+        // Views of texts with runs of every kind, long and short.
+        let text = "Word  word\u{a0} word\tword\n\nA long run of plain text, then “quotes” – and… more  text";
+        for cut in 0..text.len() {
+            if text.is_char_boundary(cut) {
+                let (a, b) = text.split_at(cut);
+                let view = View::of(&format!("{b}{a}"));
+                let folded = collapse_runs(&format!("{b}{a}"), is_space)
+                    .replace(['“', '”'], "\"")
+                    .replace('–', "-")
+                    .replace('…', "...");
+                assert_eq!(view.as_str(), folded);
+            }
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod fold;
 mod layout;
 mod shape;
 mod tidy;
+mod walk;
 
 pub use fold::fold;
 
@@ -33,26 +34,11 @@ use crate::provenance::{
     TIDY_RULE,
 };
 use crate::rules::{Neighbour, Removal, Rule, RuleSet, Scope, Unit, Where};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use fold::View;
 use layout::Layout;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-
-/// Total anchor bytes up to which the automaton is a full DFA: the fastest
-/// walk (one table lookup per byte), at a memory cost that grows with the
-/// patterns. Above it, a contiguous NFA keeps memory small for packs of
-/// 100,000 rules.
-const DFA_MAX_PATTERN_BYTES: usize = 64 * 1024;
-
-fn automaton_kind(patterns: &[&str]) -> aho_corasick::AhoCorasickKind {
-    let bytes: usize = patterns.iter().map(|p| p.len()).sum();
-    if bytes <= DFA_MAX_PATTERN_BYTES {
-        aho_corasick::AhoCorasickKind::DFA
-    } else {
-        aho_corasick::AhoCorasickKind::ContiguousNFA
-    }
-}
+use walk::Searcher;
 
 /// Most strip passes over one document.
 pub const MAX_PASSES: usize = 64;
@@ -160,6 +146,7 @@ struct Removed {
 #[derive(Debug, Default)]
 pub struct Scratch {
     matches: Vec<Hit>,
+    spare: Vec<Hit>,
     candidates: Vec<Candidate>,
     view: View,
     key: String,
@@ -169,7 +156,7 @@ pub struct Scratch {
 /// each of its patterns.
 #[derive(Debug, Clone)]
 struct Patterns {
-    automaton: Option<AhoCorasick>,
+    automaton: Option<Searcher>,
     /// Pattern ids of this automaton start here in the stripper's list.
     first: u32,
 }
@@ -194,6 +181,8 @@ pub struct Stripper {
     dictionary: HashMap<String, Vec<u32>>,
     /// Bytes of the longest original line worth looking up.
     dictionary_reach: usize,
+    /// Bytes of the longest dictionary line (folded).
+    longest_entry: usize,
     /// Rules that look at every short line, with their `max-len`.
     line_rules: Vec<(u32, usize)>,
     /// The longest `max-len` of those.
@@ -335,17 +324,11 @@ impl Stripper {
             uses[fill[p] as usize] = *u;
             fill[p] += 1;
         }
-        let build = |patterns: &[&str], ci: bool| -> Result<Option<AhoCorasick>, BuildError> {
+        let build = |patterns: &[&str], ci: bool| -> Result<Option<Searcher>, BuildError> {
             if patterns.is_empty() {
                 return Ok(None);
             }
-            Ok(Some(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .ascii_case_insensitive(ci)
-                    .kind(Some(automaton_kind(patterns)))
-                    .build(patterns)?,
-            ))
+            Ok(Some(Searcher::build(patterns, ci)?))
         };
         let exact_ac = build(&exact, false)?;
         let folded_ac = build(&folded, true)?;
@@ -430,6 +413,7 @@ impl Stripper {
             // Folding only shortens white space and typography; lowercase
             // may grow a few letters, so leave room.
             dictionary_reach: longest_entry.saturating_mul(4).saturating_add(16),
+            longest_entry,
             neighbours,
             domains,
             line_rules,
@@ -460,7 +444,7 @@ impl Stripper {
     pub fn automaton_memory(&self) -> usize {
         [&self.exact, &self.folded]
             .iter()
-            .map(|p| p.automaton.as_ref().map_or(0, |a| a.memory_usage()))
+            .map(|p| p.automaton.as_ref().map_or(0, Searcher::memory_usage))
             .sum()
     }
 
@@ -489,7 +473,12 @@ impl Stripper {
     /// Strips one document, reusing `scratch`'s buffers.
     pub fn strip_with(&self, doc: &Document<'_>, scratch: &mut Scratch) -> Stripped {
         let original = doc.text;
-        self.scan(original, &mut scratch.view, &mut scratch.matches);
+        self.scan(
+            original,
+            &mut scratch.view,
+            &mut scratch.matches,
+            &mut scratch.spare,
+        );
         let publisher = self.resolve(doc, &scratch.matches);
         let mut publisher_pack = publisher.id.as_deref().and_then(|id| self.pack_index(id));
         // A publisher found from the text itself is decided again on every
@@ -507,7 +496,12 @@ impl Stripper {
         let mut unsettled = true;
         for pass in 0..MAX_PASSES {
             if pass > 0 {
-                self.scan(&current, &mut scratch.view, &mut scratch.matches);
+                self.scan(
+                    &current,
+                    &mut scratch.view,
+                    &mut scratch.matches,
+                    &mut scratch.spare,
+                );
                 if from_text {
                     publisher_pack = self
                         .resolve(doc, &scratch.matches)
@@ -582,7 +576,12 @@ impl Stripper {
             if settled {
                 debug_assert!(
                     {
-                        self.scan(&current, &mut scratch.view, &mut scratch.matches);
+                        self.scan(
+                            &current,
+                            &mut scratch.view,
+                            &mut scratch.matches,
+                            &mut scratch.spare,
+                        );
                         scratch.matches.is_empty()
                     },
                     "a settled text has no match"
@@ -594,7 +593,12 @@ impl Stripper {
         if unsettled {
             // The passes ran out: one more look says whether anything is
             // left to remove.
-            self.scan(&current, &mut scratch.view, &mut scratch.matches);
+            self.scan(
+                &current,
+                &mut scratch.view,
+                &mut scratch.matches,
+                &mut scratch.spare,
+            );
             let mut layout = Layout::new(&current);
             let mut ignored = Attribution::default();
             self.candidates(
@@ -661,7 +665,7 @@ impl Stripper {
             [&self.exact, &self.folded].iter().all(|pats| {
                 pats.automaton
                     .as_ref()
-                    .is_none_or(|ac| ac.find(&view.bytes[..]).is_none())
+                    .is_none_or(|ac| !ac.finds(&view.bytes[..]))
             })
         })
     }
@@ -675,44 +679,88 @@ impl Stripper {
 
     /// Every automaton match in `text`, in the text's offsets, sorted by
     /// start (the longer first at one start).
-    fn scan(&self, text: &str, view: &mut View, matches: &mut Vec<Hit>) {
-        self.scan_in(text, view, matches, SCAN_WINDOW);
+    /// `spare` is a buffer to reuse.
+    fn scan(&self, text: &str, view: &mut View, matches: &mut Vec<Hit>, spare: &mut Vec<Hit>) {
+        self.scan_in(text, view, matches, spare, SCAN_WINDOW);
     }
 
     /// [`Stripper::scan`], reading at most about `window` bytes of `text`
     /// into the view at once.
-    ///
-    /// A longer text is walked window by window. Each view reaches past
-    /// its window's end by `longest` characters other than white space, so
-    /// it holds every match that starts in the window; matches starting
-    /// past the end are left to the next window, which starts where the
-    /// last kept match ended (or at the end). The walk from a position sees
-    /// only the text after it, so the matches are those of one walk.
-    fn scan_in(&self, text: &str, view: &mut View, matches: &mut Vec<Hit>, window: usize) {
+    fn scan_in(
+        &self,
+        text: &str,
+        view: &mut View,
+        matches: &mut Vec<Hit>,
+        spare: &mut Vec<Hit>,
+        window: usize,
+    ) {
         matches.clear();
-        if text.len() <= window {
-            // The common case: one view serves both automata.
-            view.fill(text);
-            for pats in [&self.exact, &self.folded] {
-                let Some(ac) = &pats.automaton else {
-                    continue;
-                };
-                for m in ac.find_iter(&view.bytes[..]) {
-                    matches.push(Hit {
-                        pattern: pats.first + m.pattern().as_u32(),
-                        start: floor_boundary(text, view.original(m.start())),
-                        end: ceil_boundary(text, view.original(m.end())),
-                    });
-                }
-            }
-        } else {
+        if self.exact.automaton.is_none() && self.folded.automaton.is_none() {
+            return;
+        }
+        if text.len() > window {
             self.scan_windows(text, view, matches, window);
+        } else {
+            self.scan_whole(text, view, matches, spare);
         }
         if self.folded.automaton.is_some() && self.exact.automaton.is_some() {
             matches.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         }
     }
 
+    /// The matches of both automata in one view of the whole text.
+    fn scan_whole(
+        &self,
+        text: &str,
+        view: &mut View,
+        matches: &mut Vec<Hit>,
+        spare: &mut Vec<Hit>,
+    ) {
+        view.fill(text);
+        let hit = |first: u32, m: aho_corasick::Match| {
+            let start = view.original(m.start());
+            let end = ceil_boundary(text, view.original(m.end()));
+            let start = floor_boundary(text, start);
+            Hit {
+                pattern: first + m.pattern().as_u32(),
+                start,
+                end,
+            }
+        };
+        let both = match (&self.exact.automaton, &self.folded.automaton) {
+            (Some(a), Some(b)) => a.walkable().zip(b.walkable()),
+            _ => None,
+        };
+        if let Some((a, b)) = both {
+            // One loop walks both automata; the folded matches go after the
+            // exact ones, as if each automaton had walked on its own.
+            let mut folded = std::mem::take(spare);
+            folded.clear();
+            walk::walk_both(
+                a,
+                b,
+                &view.bytes,
+                |m| matches.push(hit(self.exact.first, m)),
+                |m| folded.push(hit(self.folded.first, m)),
+            );
+            matches.append(&mut folded);
+            *spare = folded;
+        } else {
+            for pats in [&self.exact, &self.folded] {
+                if let Some(ac) = &pats.automaton {
+                    ac.each(&view.bytes, |m| matches.push(hit(pats.first, m)));
+                }
+            }
+        }
+    }
+
+    /// The matches of each automaton in a long text, walked window by
+    /// window. Each view reaches past its window's end by `longest`
+    /// characters other than white space, so it holds every match that
+    /// starts in the window; matches starting past the end are left to the
+    /// next window, which starts where the last kept match ended (or at the
+    /// end). The walk from a position sees only the text after it, so the
+    /// matches are those of one walk.
     fn scan_windows(&self, text: &str, view: &mut View, matches: &mut Vec<Hit>, window: usize) {
         for pats in [&self.exact, &self.folded] {
             let Some(ac) = &pats.automaton else {
@@ -728,10 +776,12 @@ impl Stripper {
                 };
                 view.fill(&text[from..end]);
                 let mut next = cut;
-                for m in ac.find_iter(&view.bytes[..]) {
+                // Matches in order: those from the cut on are the next
+                // window's (the view reaches only a little past it).
+                ac.each(&view.bytes, |m| {
                     let start = from + view.original(m.start());
                     if start >= cut {
-                        break;
+                        return;
                     }
                     let end = ceil_boundary(text, from + view.original(m.end()));
                     let start = floor_boundary(text, start);
@@ -741,7 +791,7 @@ impl Stripper {
                         end,
                     });
                     next = next.max(end);
-                }
+                });
                 from = next;
             }
         }
@@ -758,7 +808,11 @@ impl Stripper {
         if trimmed.is_empty() || trimmed.len() > self.dictionary_reach {
             return None;
         }
-        fold::key_into(trimmed, key);
+        // A line whose folded form outgrows every entry is no entry: its
+        // folding stops there.
+        if !fold::key_into_at_most(trimmed, key, self.longest_entry) {
+            return None;
+        }
         self.dictionary.get(key.as_str()).map(|v| v.as_slice())
     }
 
@@ -1236,29 +1290,28 @@ fn confirm(
     if let Some(re) = &r.regex {
         let unit = &text[us..ue];
         let (a, b) = (start - us, end - us);
-        let has_names = re.capture_names().any(|n| n.is_some());
         // The match that covers the anchor; failing that (for removals other
-        // than `anchor`, which needs one), the first match in the unit.
+        // than `anchor`, which needs one), the first match in the unit. The
+        // matches are found without their groups, which only the chosen one
+        // needs, and only when the regex names some.
         let (chosen, fallback) = if unit.len() > LONG_UNIT {
             // A long unit with many anchors: its matches are found once, and
             // each anchor looks its match up.
             let found = layout.regex_matches(rule, re, us, ue);
             let i = found.partition_point(|&(s, _)| s <= a);
             let covering = i.checked_sub(1).map(|i| found[i]).filter(|&(_, e)| e >= b);
-            let at = |(s, _): (usize, usize)| re.captures_at(unit, s);
-            (covering.and_then(at), found.first().copied().and_then(at))
+            (covering, found.first().copied())
         } else {
             let mut chosen = None;
             let mut fallback = None;
-            for caps in re.captures_iter(unit) {
-                let m = caps.get(0).expect("group 0 always matches");
+            for m in re.find_iter(unit) {
                 if m.start() <= a && m.end() >= b {
-                    chosen = Some(caps);
+                    chosen = Some((m.start(), m.end()));
                     break;
                 }
                 let past = m.start() > a;
                 if fallback.is_none() {
-                    fallback = Some(caps);
+                    fallback = Some((m.start(), m.end()));
                 }
                 if past {
                     break;
@@ -1266,20 +1319,23 @@ fn confirm(
             }
             (chosen, fallback)
         };
-        let caps = match chosen {
-            Some(c) => c,
+        let found = match chosen {
+            Some(m) => m,
             None if r.removal == Removal::Anchor => return None,
             None => fallback?,
         };
-        if r.removal == Removal::Anchor {
-            // The `remove` group, when the regex has one, is what goes;
-            // otherwise the whole match.
-            let m = caps
-                .name("remove")
-                .unwrap_or_else(|| caps.get(0).expect("group 0 always matches"));
-            span = (us + m.start(), us + m.end());
-        }
-        if has_names {
+        if re.names_groups() {
+            // The same match, with its groups: the leftmost-first match
+            // from where it starts.
+            let caps = re.captures_at(unit, found.0).expect("a match starts here");
+            if r.removal == Removal::Anchor {
+                // The `remove` group, when the regex has one, is what goes;
+                // otherwise the whole match.
+                let m = caps
+                    .name("remove")
+                    .unwrap_or_else(|| caps.get(0).expect("group 0 always matches"));
+                span = (us + m.start(), us + m.end());
+            }
             let list: Vec<(String, String)> = re
                 .capture_names()
                 .flatten()
@@ -1293,6 +1349,8 @@ fn confirm(
             if !list.is_empty() {
                 captures = Some(list.into_boxed_slice());
             }
+        } else if r.removal == Removal::Anchor {
+            span = (us + found.0, us + found.1);
         }
     }
     let span = match &r.removal {
@@ -1597,8 +1655,9 @@ mod tests {
             let text: String = parts.iter().map(|&i| PARTS[i]).collect();
             let stripper = builtin();
             let (mut view, mut one, mut windowed) = (View::default(), Vec::new(), Vec::new());
-            stripper.scan_in(&text, &mut view, &mut one, usize::MAX);
-            stripper.scan_in(&text, &mut view, &mut windowed, window);
+            let mut spare = Vec::new();
+            stripper.scan_in(&text, &mut view, &mut one, &mut spare, usize::MAX);
+            stripper.scan_in(&text, &mut view, &mut windowed, &mut spare, window);
             proptest::prop_assert_eq!(one, windowed);
         }
     }

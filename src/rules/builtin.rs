@@ -153,4 +153,19 @@ mod tests {
         let report = crate::selftest::run(&set);
         assert!(report.passed(), "{:#?}", report.failures);
     }
+
+    #[test]
+    fn built_in_regexes_compile_within_the_size_limit() {
+        // They are compiled on first use, so a run must never meet one that
+        // does not compile.
+        let set = crate::RuleSet::builtin();
+        for rule in set.rules() {
+            if let Some(re) = &rule.regex {
+                regex::RegexBuilder::new(re.as_str())
+                    .size_limit(crate::rules::REGEX_SIZE_LIMIT)
+                    .build()
+                    .unwrap_or_else(|e| panic!("{}: {e}", rule.id));
+            }
+        }
+    }
 }

@@ -20,9 +20,6 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 /// change in how rules are applied changes the digest too.
 const SEMANTICS_VERSION: u32 = 2;
 
-/// Largest compiled regex, in bytes.
-const REGEX_SIZE_LIMIT: usize = 8 << 20;
-
 /// One rule file being compiled: its text, its diagnostics, and where in
 /// the file the values being read come from.
 struct Ctx<'a> {
@@ -36,6 +33,9 @@ struct Ctx<'a> {
     /// the last offset looked up, so that locating every rule of a large file
     /// in order stays linear.
     lines: LineCursor,
+    /// Whether the file is a built-in rule file, whose regexes are known to
+    /// compile and are compiled on first use.
+    builtin: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -46,6 +46,7 @@ impl<'a> Ctx<'a> {
             diagnostics: Vec::new(),
             base: 0,
             lines: LineCursor::default(),
+            builtin: super::builtin::is_builtin(file, text),
         }
     }
 
@@ -1268,17 +1269,14 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
     };
     let regex = match &raw.regex {
         None => None,
-        Some(src) => match regex::RegexBuilder::new(src.get_ref())
-            .size_limit(REGEX_SIZE_LIMIT)
-            .build()
-        {
+        Some(src) => match super::RuleRegex::new(src.get_ref(), !ctx.builtin) {
             Ok(re) => Some(re),
-            Err(e) => {
+            Err(problem) => {
                 ctx.push_help(
                     K::BadRegex,
                     string_content_start(ctx.text, ctx.pos(src)),
                     Some(r),
-                    format!("regex does not compile: {}", regex_problem(&e)),
+                    format!("regex does not compile: {problem}"),
                     "regex syntax is Rust's `regex` crate; escape literal ( ) [ ] . ? * + with \\",
                 );
                 None
@@ -1404,16 +1402,6 @@ fn string_content_start(text: &str, at: usize) -> usize {
     } else {
         at
     }
-}
-
-/// The gist of a regex error: the `error: …` line of a syntax error, or the
-/// whole message folded onto one line.
-fn regex_problem(e: &regex::Error) -> String {
-    let text = e.to_string();
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix("error: "))
-        .map(str::to_string)
-        .unwrap_or_else(|| text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// The digest of what decides behaviour: packs' ids, scopes, domains and

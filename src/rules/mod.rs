@@ -20,7 +20,7 @@ pub use diag::{Diagnostic, DiagnosticKind, LoadError};
 use regex::Regex;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// The shortest anchor (in characters) a rule may use. Shorter literals hit
 /// body text too often to be worth confirming.
@@ -226,7 +226,7 @@ pub struct Rule {
     /// Anchors match ignoring ASCII case.
     pub case_insensitive: bool,
     /// Confirms (and, for [`Removal::Anchor`], extends) a candidate.
-    pub regex: Option<Regex>,
+    pub regex: Option<RuleRegex>,
     /// Largest unit, block or footer the rule may remove, in bytes.
     pub max_len: Option<usize>,
     /// Only in the first N paragraphs.
@@ -272,6 +272,98 @@ pub struct Rule {
     pub location: Location,
     /// Where each anchor is in the file, in the order of `anchors`.
     pub anchor_locations: Vec<Location>,
+}
+
+/// Largest compiled regex of a rule, in bytes.
+pub(crate) const REGEX_SIZE_LIMIT: usize = 8 << 20;
+
+/// A rule's regex. Its syntax is checked when the rule loads; it is compiled
+/// when first used (it dereferences to the compiled [`Regex`]), so that the
+/// large Unicode classes of rules a run never confirms cost nothing. Regexes
+/// of rule files other than the built-in ones are compiled at load, so that
+/// one too large to compile is a load error; the built-in ones are known to
+/// compile. Clones share the compiled regex.
+#[derive(Clone)]
+pub struct RuleRegex(Arc<LazyRegex>);
+
+struct LazyRegex {
+    source: String,
+    compiled: OnceLock<Compiled>,
+}
+
+struct Compiled {
+    regex: Regex,
+    /// Whether some group has a name.
+    names: bool,
+}
+
+impl RuleRegex {
+    /// Checks `source` and compiles it now (`eager`) or on first use; the
+    /// error is the gist of the problem, as one line.
+    pub(crate) fn new(source: &str, eager: bool) -> Result<RuleRegex, String> {
+        let lazy = LazyRegex {
+            source: source.to_string(),
+            compiled: OnceLock::new(),
+        };
+        if eager {
+            let compiled = compile_regex(source).map_err(|e| regex_problem(&e.to_string()))?;
+            let _ = lazy.compiled.set(compiled);
+        } else {
+            // What `Regex::new` parses first, with the same settings: every
+            // syntax error is found here, with the same message.
+            regex_syntax::Parser::new()
+                .parse(source)
+                .map_err(|e| regex_problem(&e.to_string()))?;
+        }
+        Ok(RuleRegex(Arc::new(lazy)))
+    }
+
+    /// The regex as written in the rule.
+    pub fn as_str(&self) -> &str {
+        &self.0.source
+    }
+
+    /// Whether some group of the regex has a name (`(?P<name>…)`).
+    pub fn names_groups(&self) -> bool {
+        self.compiled().names
+    }
+
+    fn compiled(&self) -> &Compiled {
+        self.0.compiled.get_or_init(|| {
+            compile_regex(&self.0.source).expect("a built-in rule's regex compiles")
+        })
+    }
+}
+
+fn compile_regex(source: &str) -> Result<Compiled, regex::Error> {
+    let regex = regex::RegexBuilder::new(source)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()?;
+    let names = regex.capture_names().any(|n| n.is_some());
+    Ok(Compiled { regex, names })
+}
+
+/// The gist of a regex error: the `error: …` line of a syntax error, or the
+/// whole message folded onto one line.
+fn regex_problem(text: &str) -> String {
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map(str::to_string)
+        .unwrap_or_else(|| text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+impl std::ops::Deref for RuleRegex {
+    type Target = Regex;
+
+    fn deref(&self) -> &Regex {
+        &self.compiled().regex
+    }
+}
+
+impl fmt::Debug for RuleRegex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Regex").field(&self.as_str()).finish()
+    }
 }
 
 /// A removal that a neighbour rule (`after`, `before`) follows.
