@@ -34,6 +34,7 @@ pub mod corpus;
 pub mod engine;
 #[cfg(feature = "cli")]
 pub mod eval;
+pub mod fold;
 #[cfg(feature = "cli")]
 pub mod generate;
 pub mod hash;

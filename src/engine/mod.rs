@@ -21,7 +21,7 @@
 //!   every pass; the record reports the resolution of the original.
 
 pub mod domain;
-pub mod fold;
+use crate::fold;
 mod layout;
 mod shape;
 mod tidy;

@@ -302,7 +302,7 @@ pub fn is_space(c: char) -> bool {
 
 /// `s` with every run of white space collapsed to one space.
 pub fn collapse(s: &str) -> String {
-    crate::engine::fold::collapse_runs(s, is_space)
+    crate::fold::collapse_runs(s, is_space)
 }
 
 /// A collapsed text with, for each of its bytes, the byte range of the

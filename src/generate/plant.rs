@@ -489,7 +489,7 @@ fn form(rule: &Rule, shape: Shape, text: &str, clean: &str) -> Option<Form> {
     let text = shaped(shape, text);
     let clean = shaped(shape, clean);
     // Anchors are found as the stripper finds them: in the folded view.
-    let view = crate::engine::fold::View::of(&text);
+    let view = crate::fold::View::of(&text);
     let haystack = if rule.case_insensitive {
         view.as_str().to_ascii_lowercase()
     } else {
@@ -525,7 +525,7 @@ fn form(rule: &Rule, shape: Shape, text: &str, clean: &str) -> Option<Form> {
         let mut key = String::new();
         let mut at = 0;
         for line in text.split_inclusive('\n') {
-            crate::engine::fold::key_into(line, &mut key);
+            crate::fold::key_into(line, &mut key);
             if rule.dictionary.contains(&key) {
                 seen(at + (line.len() - line.trim_start().len()));
             }

@@ -424,7 +424,7 @@ impl Shape {
 /// typography folded (see the engine's matching view), trimmed, lowercase.
 pub fn dictionary_key(text: &str) -> String {
     let mut key = String::new();
-    crate::engine::fold::key_into(text, &mut key);
+    crate::fold::key_into(text, &mut key);
     key
 }
 
