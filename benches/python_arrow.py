@@ -2,7 +2,7 @@
 """strip_arrow on an Arrow table against the chaff command on the same
 documents as JSONL, one table row each.
 
-    python benches/python_arrow.py [--size 200M] [--work DIR] [--chaff CMD]
+    python benches/python_arrow.py [--size 200M] [--jobs N] [--work DIR] [--chaff CMD]
 
 Needs the Python package installed (`pip install ./bindings/python`, a
 release build) and pyarrow. The corpus is `chaff generate corpus --size SIZE`
@@ -13,7 +13,9 @@ release build) and pyarrow. The corpus is `chaff generate corpus --size SIZE`
 
 The command-line figure includes reading and writing the shards and the
 records; the strip_arrow figure starts from a table in memory and ends with
-one (clean text and records as JSON), as in a Spark or Ray batch.
+one (clean text and records as JSON), as in a Spark or Ray batch. With
+`--jobs N`, both use N threads (`RAYON_NUM_THREADS` for the module,
+`--jobs` for the command); all cores otherwise.
 """
 
 from __future__ import annotations
@@ -35,7 +37,12 @@ def main() -> None:
     parser.add_argument("--work", help="folder for the corpus and outputs (a temporary one otherwise)")
     parser.add_argument("--chaff", default=shutil.which("chaff") or "chaff", help="the chaff command")
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs of strip_arrow")
+    parser.add_argument("--jobs", type=int, help="threads for both (default: all cores)")
     args = parser.parse_args()
+    if args.jobs:
+        # Read by the thread pool when the module first uses it.
+        os.environ["RAYON_NUM_THREADS"] = str(args.jobs)
+    threads = args.jobs or os.cpu_count()
 
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -70,14 +77,15 @@ def main() -> None:
     out_dir = work / "cli-out"
     shutil.rmtree(out_dir, ignore_errors=True)
     start = time.perf_counter()
-    subprocess.run([args.chaff, "strip", str(corpus), "--out", str(out_dir)], check=True,
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    subprocess.run([args.chaff, "strip", str(corpus), "--out", str(out_dir), *jobs], check=True,
                    stdout=subprocess.DEVNULL)
     cli = time.perf_counter() - start
 
     print("| way | docs | MB | seconds | MB/s |")
     print("|---|---|---|---|---|")
-    print(f"| strip_arrow (Table in memory, {os.cpu_count()} cores) | {rows} | {mb:.0f} | {best:.2f} | {mb / best:.0f} |")
-    print(f"| chaff strip (JSONL shards on disk) | {rows} | {mb:.0f} | {cli:.2f} | {mb / cli:.0f} |")
+    print(f"| strip_arrow (Table in memory, {threads} threads) | {rows} | {mb:.0f} | {best:.2f} | {mb / best:.0f} |")
+    print(f"| chaff strip (JSONL shards on disk, {threads} threads) | {rows} | {mb:.0f} | {cli:.2f} | {mb / cli:.0f} |")
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
 
