@@ -43,6 +43,7 @@ def main() -> None:
         # Read by the thread pool when the module first uses it.
         os.environ["RAYON_NUM_THREADS"] = str(args.jobs)
     threads = args.jobs or os.cpu_count()
+    threads = f"{threads} thread{'s' if threads != 1 else ''}"
 
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -84,8 +85,8 @@ def main() -> None:
 
     print("| way | docs | MB | seconds | MB/s |")
     print("|---|---|---|---|---|")
-    print(f"| strip_arrow (Table in memory, {threads} threads) | {rows} | {mb:.0f} | {best:.2f} | {mb / best:.0f} |")
-    print(f"| chaff strip (JSONL shards on disk, {threads} threads) | {rows} | {mb:.0f} | {cli:.2f} | {mb / cli:.0f} |")
+    print(f"| strip_arrow (Table in memory, {threads}) | {rows} | {mb:.0f} | {best:.2f} | {mb / best:.0f} |")
+    print(f"| chaff strip (JSONL shards on disk, {threads}) | {rows} | {mb:.0f} | {cli:.2f} | {mb / cli:.0f} |")
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
 
