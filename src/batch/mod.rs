@@ -684,13 +684,23 @@ fn stored_unchanged(path: &Path, stored: &Stored) -> bool {
     if file.seek(SeekFrom::Start(stored.offset)).is_err() {
         return false;
     }
+    read_hash(&mut file.take(stored.len), kind)
+        .is_ok_and(|(hash, len)| len == stored.len && hash == stored.hash)
+}
+
+/// The hash (made with `kind`) of what `reader` holds, and how many bytes
+/// that is.
+fn read_hash(
+    reader: &mut dyn Read,
+    kind: crate::provenance::HashKind,
+) -> io::Result<(String, u64)> {
     let mut hashing = Hashing {
         inner: &mut io::sink(),
         hasher: kind.hasher(),
         written: 0,
     };
-    matches!(io::copy(&mut file.take(stored.len), &mut hashing), Ok(n) if n == stored.len)
-        && hashing.hasher.finish() == stored.hash
+    io::copy(reader, &mut hashing)?;
+    Ok((hashing.hasher.finish(), hashing.written))
 }
 
 /// Whether the output at `path` still has the hash its run recorded (of the
@@ -705,7 +715,6 @@ fn has_hash(path: &Path, expected: &str, file_kind: Kind) -> bool {
     let Some(kind) = crate::provenance::HashKind::of(expected) else {
         return false;
     };
-    let mut hasher = kind.hasher();
     let mut reader: Box<dyn Read> = match file_kind {
         Kind::Text | Kind::Parquet => match File::open(path) {
             Ok(f) => Box::new(f),
@@ -716,16 +725,7 @@ fn has_hash(path: &Path, expected: &str, file_kind: Kind) -> bool {
             Err(_) => return false,
         },
     };
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => hasher.update(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return false,
-        }
-    }
-    hasher.finish() == expected
+    read_hash(&mut reader, kind).is_ok_and(|(hash, _)| hash == expected)
 }
 
 fn modified_ns(meta: &std::fs::Metadata) -> Option<u128> {
