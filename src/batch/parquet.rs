@@ -40,7 +40,7 @@ use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -525,18 +525,11 @@ fn process_shard(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
 
 /// The hash of a file's bytes, made with the function of `like`.
 fn file_hash(path: &Path, like: &str) -> Result<String, String> {
-    let mut hasher = provenance::HashKind::of(like).unwrap_or_default().hasher();
+    let kind = provenance::HashKind::of(like).unwrap_or_default();
     let mut file = File::open(path).map_err(|e| e.to_string())?;
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => hasher.update(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e.to_string()),
-        }
-    }
-    Ok(hasher.finish())
+    super::read_hash(&mut file, kind)
+        .map(|(hash, _)| hash)
+        .map_err(|e| e.to_string())
 }
 
 /// Rebuilds the input of the output shard `source` (or only checks that it
