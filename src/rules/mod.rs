@@ -494,9 +494,32 @@ impl RuleSet {
     /// Reads rule files from disk: each path is a `.toml` file or a folder
     /// searched recursively for `.toml` files (in sorted order).
     pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Result<RuleSet, LoadError> {
-        let (sources, mut diagnostics) = read_sources(paths);
+        RuleSet::load(false, paths)
+    }
+
+    /// The built-in packs (when `builtin` is true) followed by the rule files
+    /// at `paths`, read as [`RuleSet::load_paths`] reads them: what the
+    /// command line's `--rules` and `--no-builtin` load. Every problem is
+    /// reported, those reading the files first.
+    pub fn load<P: AsRef<Path>>(builtin: bool, paths: &[P]) -> Result<RuleSet, LoadError> {
+        RuleSet::load_with_sources(builtin, paths).map(|(set, _)| set)
+    }
+
+    /// [`RuleSet::load`], with the sources the set was compiled from (in
+    /// load order), for checking more rules together with them.
+    pub fn load_with_sources<P: AsRef<Path>>(
+        builtin: bool,
+        paths: &[P],
+    ) -> Result<(RuleSet, Vec<Source>), LoadError> {
+        let mut sources = if builtin {
+            builtin_sources()
+        } else {
+            Vec::new()
+        };
+        let (mut read, mut diagnostics) = read_sources(paths);
+        sources.append(&mut read);
         match compile::compile(&sources) {
-            Ok(set) if diagnostics.is_empty() => Ok(set),
+            Ok(set) if diagnostics.is_empty() => Ok((set, sources)),
             Ok(_) => Err(LoadError { diagnostics }),
             Err(mut e) => {
                 diagnostics.append(&mut e.diagnostics);
