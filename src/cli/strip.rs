@@ -1,0 +1,124 @@
+//! `chaff strip`: a batch of files and folders into an output folder, or
+//! JSONL from stdin to stdout; then its one-line summary.
+
+use super::plan::Strip;
+use super::reporter::{Reporter, input_bytes};
+use super::{EXIT_FAILED, EXIT_OK, refuse};
+use crate::batch::{self, ProvenanceMode};
+use crate::engine::Stripper;
+use crate::progress::Progress;
+use std::cell::RefCell;
+use std::io::{self, IsTerminal, Write};
+
+/// Runs `plan`.
+pub(super) fn run(plan: Strip, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<i32> {
+    let set = plan.rules.load(err)?;
+    let stripper = Stripper::new(set)?.with_hash(plan.hash);
+    let options = &plan.options;
+
+    let show_progress = !plan.quiet && !plan.stdin && io::stderr().is_terminal();
+    let total_bytes = if show_progress {
+        Some(input_bytes(&plan.paths))
+    } else {
+        None
+    };
+    let reporter = Reporter {
+        err: RefCell::new(err),
+        progress: total_bytes.map(Progress::new),
+        warnings: !plan.quiet,
+    };
+    let summary = if plan.stdin {
+        let stdin = io::stdin();
+        let mut reader = io::BufReader::with_capacity(1 << 20, stdin.lock());
+        // Another run writing this folder's provenance would be lost.
+        let _lock = match (&plan.out, options.provenance) {
+            (Some(dir), ProvenanceMode::Jsonl) => match batch::Lock::take(dir, "strip -") {
+                Ok(lock) => Some(lock),
+                Err(e) => {
+                    if let Some(refused) = batch::Refused::of(&e) {
+                        return refuse(reporter.err.into_inner(), refused);
+                    }
+                    return Err(e.into());
+                }
+            },
+            _ => None,
+        };
+        let provenance_path = options.provenance_path();
+        let mut provenance = match (&plan.out, options.provenance) {
+            (Some(dir), ProvenanceMode::Jsonl) => {
+                std::fs::create_dir_all(dir).map_err(batch::named(dir))?;
+                Some(
+                    batch::AtomicFile::create(&provenance_path)
+                        .map_err(batch::named(&provenance_path))?,
+                )
+            }
+            _ => None,
+        };
+        // Rows go out a block at a time, unbuffered here, so that when stdout
+        // closes the rows it took are known and their records kept.
+        let summary = batch::strip_stream(
+            &stripper,
+            options,
+            &mut reader,
+            &mut *out,
+            provenance.as_mut().map(|p| p as &mut dyn Write),
+            &reporter,
+        )?;
+        let recorded = provenance.is_some();
+        if let Some(p) = provenance {
+            p.commit().map_err(batch::named(&provenance_path))?;
+        }
+        // A closed stdout counts as done; with no records to account for,
+        // nothing is said about it.
+        if summary.closed_after.is_some() && !recorded {
+            return Ok(EXIT_OK);
+        }
+        summary
+    } else {
+        match batch::strip(&stripper, &plan.paths, options, &reporter) {
+            Ok(summary) => summary,
+            Err(e) => {
+                if let Some(refused) = batch::Refused::of(&e) {
+                    return refuse(reporter.err.into_inner(), refused);
+                }
+                return Err(e.into());
+            }
+        }
+    };
+    if let Some(p) = &reporter.progress {
+        p.finish();
+    }
+    let err = reporter.err.into_inner();
+    if !plan.quiet {
+        let t = &summary.totals;
+        let target = if plan.stdin {
+            "stdout".to_string()
+        } else {
+            options.out.display().to_string()
+        };
+        writeln!(
+            err,
+            "stripped {} document{} into {target}: {} edits, {} characters removed, {} bytes read, {} over budget; {} failed ({:.2}s)",
+            t.docs,
+            if t.docs == 1 { "" } else { "s" },
+            t.edits,
+            t.chars_removed,
+            t.bytes_in,
+            summary.over_budget.len(),
+            summary.failures.len(),
+            summary.seconds,
+        )?;
+        if let Some(rows) = summary.closed_after {
+            writeln!(
+                err,
+                "stdout was closed after {rows} delivered row{}; {} holds the records of those rows only",
+                if rows == 1 { "" } else { "s" },
+                options.provenance_path().display()
+            )?;
+        }
+        for f in &summary.failures {
+            writeln!(err, "  failed: {f}")?;
+        }
+    }
+    Ok(if summary.ok() { EXIT_OK } else { EXIT_FAILED })
+}
