@@ -12,7 +12,7 @@ use arrow_array::{Array, ArrayRef, LargeStringArray, RecordBatch, StringArray, S
 use arrow_pyarrow::{PyArrowType, Table};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use chaff::provenance::{self, HashKind, Mode, Record};
-use chaff::rules::{self, Diagnostic, LoadError, Source};
+use chaff::rules::{self, Diagnostic, LoadError};
 use chaff::{Document, Scratch};
 use pyo3::exceptions::{PyException, PyTypeError, PyUnicodeDecodeError, PyValueError};
 use pyo3::prelude::*;
@@ -203,21 +203,7 @@ fn rule_error(py: Python<'_>, e: &LoadError) -> PyErr {
 /// Loads the built-in packs (unless `builtin` is false) and the packs at
 /// `paths`, gathering every problem, as the command line does.
 fn load_rules(paths: &[PathBuf], builtin: bool) -> Result<rules::RuleSet, LoadError> {
-    let mut sources: Vec<Source> = if builtin {
-        rules::builtin_sources()
-    } else {
-        Vec::new()
-    };
-    let (mut extra, mut diagnostics) = rules::read_sources(paths);
-    sources.append(&mut extra);
-    match rules::RuleSet::from_sources(&sources) {
-        Ok(set) if diagnostics.is_empty() => Ok(set),
-        Ok(_) => Err(LoadError { diagnostics }),
-        Err(mut e) => {
-            diagnostics.append(&mut e.diagnostics);
-            Err(LoadError { diagnostics })
-        }
-    }
+    rules::RuleSet::load(builtin, paths)
 }
 
 /// Paths from `None`, one path, or a sequence of paths.
