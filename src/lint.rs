@@ -5,6 +5,9 @@
 //! - an anchor that occurs in the body text of the bundled corpus (its
 //!   reviewed clean text), on a rule with nothing else to confirm it;
 //! - an anchor that looks like a regex (anchors are literal);
+//! - a regex whose Unicode classes make it slow to compile and to run:
+//!   `\d` (every script's digits) or a large class repeated a bounded number
+//!   of times (each repetition is compiled as a copy);
 //! - a publisher pack with no domains or no signatures.
 //!
 //! Problems that stop loading (unknown keys, duplicate ids, bad regexes) are
@@ -67,6 +70,7 @@ pub fn lint(set: &RuleSet, corpus: &[(String, String)]) -> Vec<Finding> {
     shadowed(set, &mut findings);
     shadowed_signatures(set, &mut findings);
     regex_like(set, &mut findings);
+    costly_regexes(set, &mut findings);
     publisher_packs(set, &mut findings);
     body_hits(set, corpus, &mut findings);
     prose_anchors(set, &mut findings);
@@ -210,6 +214,144 @@ fn regex_like(set: &RuleSet, findings: &mut Vec<Finding>) {
                 });
             }
         }
+    }
+}
+
+/// A bounded repetition up to this many copies of a large class is
+/// reported.
+const COSTLY_REPEAT: u32 = 20;
+
+/// A class of more ranges than this is large: a Unicode letter class has
+/// hundreds, `[^\n]` two.
+const LARGE_CLASS: usize = 16;
+
+/// What makes a regex costly: the Unicode digit class, and bounded
+/// repetitions of large classes. Both compile to automata many times the
+/// size of their ASCII forms, and a run compiles each rule's regex when it
+/// first confirms a candidate.
+fn costly_regexes(set: &RuleSet, findings: &mut Vec<Finding>) {
+    for rule in set.rules() {
+        let Some(re) = &rule.regex else { continue };
+        let mut problems = Vec::new();
+        if unicode_digits(re.as_str()) {
+            problems.push(
+                "`\\d` matches the digits of every script; write `[0-9]` (and add the other scripts' digits the rule needs)"
+                    .to_string(),
+            );
+        }
+        if let Ok(hir) = regex_syntax::Parser::new().parse(re.as_str()) {
+            let mut worst = None;
+            large_repeats(&hir, &mut worst);
+            if let Some(n) = worst {
+                problems.push(format!(
+                    "a large character class is repeated up to {n} times, and each repetition is compiled as a copy; write `+` or `*` and bound the unit with `max-len`"
+                ));
+            }
+        }
+        for message in problems {
+            findings.push(Finding {
+                severity: Severity::Warning,
+                check: "costly-regex",
+                location: rule.location.clone(),
+                rule: Some(rule.id.clone()),
+                message,
+            });
+        }
+    }
+}
+
+/// Whether `source` uses `\d` with Unicode on (the default).
+fn unicode_digits(source: &str) -> bool {
+    use regex_syntax::ast::{self, Ast};
+    fn walk(ast: &Ast, found: &mut bool) {
+        match ast {
+            Ast::ClassPerl(c) if c.kind == ast::ClassPerlKind::Digit && !c.negated => {
+                *found = true;
+            }
+            Ast::ClassBracketed(c) => class_set(&c.kind, found),
+            Ast::Repetition(r) => walk(&r.ast, found),
+            Ast::Group(g) => walk(&g.ast, found),
+            Ast::Alternation(a) => a.asts.iter().for_each(|a| walk(a, found)),
+            Ast::Concat(c) => c.asts.iter().for_each(|a| walk(a, found)),
+            _ => {}
+        }
+    }
+    fn class_set(set: &ast::ClassSet, found: &mut bool) {
+        match set {
+            ast::ClassSet::Item(item) => class_item(item, found),
+            ast::ClassSet::BinaryOp(op) => {
+                class_set(&op.lhs, found);
+                class_set(&op.rhs, found);
+            }
+        }
+    }
+    fn class_item(item: &ast::ClassSetItem, found: &mut bool) {
+        match item {
+            ast::ClassSetItem::Perl(c) if c.kind == ast::ClassPerlKind::Digit => *found = true,
+            ast::ClassSetItem::Bracketed(c) => class_set(&c.kind, found),
+            ast::ClassSetItem::Union(u) => u.items.iter().for_each(|i| class_item(i, found)),
+            _ => {}
+        }
+    }
+    // Only with Unicode on does `\d` mean every script's digits; the
+    // translated form tells, since `(?-u:\d)` becomes a byte class.
+    let Ok(parsed) = regex_syntax::ast::parse::Parser::new().parse(source) else {
+        return false;
+    };
+    let mut found = false;
+    walk(&parsed, &mut found);
+    found
+        && regex_syntax::Parser::new()
+            .parse(source)
+            .is_ok_and(|hir| has_large_unicode_digits(&hir))
+}
+
+/// Whether `hir` holds the Unicode digit class (or one as wide: the
+/// Arabic-Indic and the Devanagari digits, and no letters).
+fn has_large_unicode_digits(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Class(Class::Unicode(c)) => {
+            let holds = |ch: char| c.ranges().iter().any(|r| r.start() <= ch && ch <= r.end());
+            holds('\u{0660}') && holds('\u{0966}') && !holds('a')
+        }
+        HirKind::Repetition(r) => has_large_unicode_digits(&r.sub),
+        HirKind::Capture(c) => has_large_unicode_digits(&c.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(has_large_unicode_digits),
+        _ => false,
+    }
+}
+
+/// The largest bound of a repetition, of at least [`COSTLY_REPEAT`], whose
+/// body holds a large class.
+fn large_repeats(hir: &regex_syntax::hir::Hir, worst: &mut Option<u32>) {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Repetition(r) => {
+            if let Some(max) = r.max
+                && max >= COSTLY_REPEAT
+                && has_large_class(&r.sub)
+            {
+                *worst = Some(worst.map_or(max, |w| w.max(max)));
+            }
+            large_repeats(&r.sub, worst);
+        }
+        HirKind::Capture(c) => large_repeats(&c.sub, worst),
+        HirKind::Concat(v) | HirKind::Alternation(v) => {
+            v.iter().for_each(|h| large_repeats(h, worst));
+        }
+        _ => {}
+    }
+}
+
+fn has_large_class(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Class(Class::Unicode(c)) => c.ranges().len() > LARGE_CLASS,
+        HirKind::Repetition(r) => has_large_class(&r.sub),
+        HirKind::Capture(c) => has_large_class(&c.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(has_large_class),
+        _ => false,
     }
 }
 
@@ -417,5 +559,32 @@ mod tests {
             .map(|f| f.rule.as_deref())
             .collect();
         assert_eq!(prose, [Some("p")], "{found:#?}");
+    }
+
+    #[test]
+    fn a_costly_regex_is_reported() {
+        let rules = format!(
+            "[[rules]]\nid = \"digits\"\ncategory = \"other\"\nanchor = \"Updated\"\nregex = '^Updated \\d{{1,2}}:\\d{{2}}$'\n{EX}\n\
+             [[rules]]\nid = \"ascii-digits\"\ncategory = \"other\"\nanchor = \"Posted\"\nregex = '^Posted [0-9]{{1,2}}:(?-u:\\d){{2}}$'\n{EX}\n\
+             [[rules]]\nid = \"repeat\"\ncategory = \"other\"\nanchor = \"Editor:\"\nregex = 'Editor: [\\p{{L}} ]{{2,30}}$'\n{EX}\n\
+             [[rules]]\nid = \"short-class\"\ncategory = \"other\"\nanchor = \"Photo:\"\nregex = 'Photo: [^\\n]{{2,300}}$'\n{EX}"
+        );
+        let found = lint(&set(&rules), &[]);
+        let costly: Vec<_> = found
+            .iter()
+            .filter(|f| f.check == "costly-regex")
+            .map(|f| (f.rule.as_deref(), f.message.split(';').next().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            costly,
+            [
+                (Some("digits"), "`\\d` matches the digits of every script"),
+                (
+                    Some("repeat"),
+                    "a large character class is repeated up to 30 times, and each repetition is compiled as a copy"
+                ),
+            ],
+            "{found:#?}"
+        );
     }
 }
