@@ -23,7 +23,7 @@ pub use guard::Refused;
 pub use lock::Lock;
 pub use manifest::Manifest;
 pub use output::{AtomicFile, named, write_atomic};
-pub use walk::{Input, Kind, WalkOptions};
+pub use walk::{Input, Kind, WalkError, WalkOptions};
 
 use crate::compress::{self, Compression};
 use crate::engine::Stripper;
@@ -1220,7 +1220,7 @@ pub fn preview(
     let inputs = match walk::discover(paths, &options.walk, None, failures) {
         Ok(inputs) => inputs,
         Err(e) => {
-            failures.push(Failure::file("(arguments)", e));
+            failures.push(Failure::file("(arguments)", e.to_string()));
             return;
         }
     };
