@@ -1,9 +1,10 @@
 //! One document at a time: a text file's contents or a JSONL row, stripped
 //! and rendered for the run's mode.
 
+use super::read::{Doc, ReadError, Reader, RowDoc};
 use super::{Failure, Input, Options, ProvenanceMode, Records, RowSummary};
-use crate::engine::{Document, Scratch, Stripper};
-use crate::jsonl::{self, Row};
+use crate::engine::{Document, Scratch, Stripped, Stripper};
+use crate::jsonl;
 use crate::provenance::{self, Mode, Record, RowOrigin};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -58,19 +59,6 @@ pub struct DocOutcome {
     pub source: String,
 }
 
-/// Checks that file bytes are text: no NUL byte, valid UTF-8.
-pub fn check_text(bytes: &[u8]) -> Result<&str, String> {
-    if let Some(at) = memchr::memchr(0, bytes) {
-        return Err(format!("binary file (NUL byte at offset {at}); skipped"));
-    }
-    std::str::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 (invalid byte at offset {}); skipped",
-            e.valid_up_to()
-        )
-    })
-}
-
 /// The warning for text whose lines end in a lone carriage return.
 pub const LONE_CR: &str = "lone CR (\\r) line endings: lines are only split at LF, so rules that match whole lines may miss; convert to LF or CRLF";
 
@@ -80,8 +68,13 @@ pub fn has_lone_cr(bytes: &[u8]) -> bool {
     memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n'))
 }
 
+/// Strips `doc` with this thread's scratch buffers.
+pub(crate) fn stripped(stripper: &Stripper, doc: &Document<'_>) -> Stripped {
+    SCRATCH.with(|s| stripper.strip_with(doc, &mut s.borrow_mut()))
+}
+
 fn strip_doc(stripper: &Stripper, options: &Options, doc: &Document<'_>) -> DocOutcome {
-    let stripped = SCRATCH.with(|s| stripper.strip_with(doc, &mut s.borrow_mut()));
+    let stripped = stripped(stripper, doc);
     let mut record = stripped.record;
     let chars_removed = record.removed_chars() as u64;
     let total_chars = record
@@ -110,14 +103,20 @@ fn strip_doc(stripper: &Stripper, options: &Options, doc: &Document<'_>) -> DocO
     }
 }
 
-/// Strips a text file's contents.
-pub fn strip_text(stripper: &Stripper, options: &Options, input: &Input, text: &str) -> DocOutcome {
-    let source = input.path.display().to_string();
-    let mut doc = Document::new(&input.rel, text).source(&source);
-    doc.publisher = options.publisher.as_deref();
-    let mut outcome = strip_doc(stripper, options, &doc);
-    outcome.record.file = Some(input.rel.clone());
+/// Strips one document as the reader found it. Its record names the input
+/// file, and the line or row.
+pub fn strip(stripper: &Stripper, options: &Options, doc: &Doc<'_>) -> DocOutcome {
+    let mut outcome = strip_doc(stripper, options, &doc.document);
+    outcome.record.file = Some(doc.input.rel.clone());
+    outcome.record.line = doc.line;
     outcome
+}
+
+/// A document's record as JSON, serialized by the worker that stripped it,
+/// when it is written at all.
+fn record_json(options: &Options, outcome: &DocOutcome, recorded: bool) -> Option<String> {
+    (recorded && options.provenance != ProvenanceMode::None)
+        .then(|| serde_json::to_string(&outcome.record).expect("records serialize"))
 }
 
 /// What became of one JSONL line.
@@ -139,18 +138,9 @@ pub struct RowResult {
     pub warning: Option<Failure>,
 }
 
-/// Splits a line's ending (`\n` or `\r\n`) off.
-fn split_ending(line: &[u8]) -> (&[u8], &[u8]) {
-    let cut = if line.ends_with(b"\r\n") {
-        2
-    } else {
-        usize::from(line.ends_with(b"\n"))
-    };
-    line.split_at(line.len() - cut)
-}
-
-/// Strips one JSONL line. A line that is not a usable row is copied through
-/// unchanged and reported; a blank line is copied through silently.
+/// Strips one JSONL line, read by the corpus reader. A line that is not a
+/// usable row is copied through unchanged and reported; a blank line is
+/// copied through silently.
 pub fn strip_row(
     stripper: &Stripper,
     options: &Options,
@@ -158,15 +148,11 @@ pub fn strip_row(
     line_no: u64,
     line: &[u8],
 ) -> RowResult {
-    let file = input.path.display().to_string();
-    let passthrough = |message: Option<String>, id: Option<&str>| RowResult {
+    let reader = Reader::of(options);
+    let passthrough = |failure: Option<ReadError>, id: Option<&str>| RowResult {
         output: line.to_vec(),
         outcome: None,
-        failure: message.map(|message| Failure {
-            file: file.clone(),
-            line: Some(line_no),
-            message,
-        }),
+        failure: failure.map(Failure::from),
         attributes: options
             .attributes
             .as_deref()
@@ -176,43 +162,24 @@ pub fn strip_row(
         recorded: false,
         warning: None,
     };
-    let (body, ending) = split_ending(line);
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return passthrough(None, None);
-    }
-    let Ok(body) = std::str::from_utf8(body) else {
-        return passthrough(Some("not UTF-8; copied unchanged".into()), None);
-    };
-    let row = match Row::parse(body) {
-        Ok(row) => row,
-        Err(e) => return passthrough(Some(format!("{e}; copied unchanged")), None),
+    let found = match reader.row(input, line_no, line) {
+        Ok(Some(found)) => found,
+        Ok(None) => return passthrough(None, None),
+        Err(bad) => {
+            let failure = reader.bad_row(input, line_no, bad.problem);
+            return passthrough(Some(failure), bad.id.as_deref());
+        }
     };
     let fields = &options.fields;
-    let id = match row.string(&fields.id) {
-        Ok(Some(id)) => id.into_owned(),
-        _ => format!("{}:{line_no}", input.rel),
-    };
-    let text = match row.text(&fields.text) {
-        Ok(Some(text)) => text,
-        Ok(None) => {
-            return passthrough(
-                Some(format!("no `{}` field; copied unchanged", fields.text)),
-                Some(&id),
-            );
-        }
-        Err(e) => return passthrough(Some(format!("{e}; copied unchanged")), Some(&id)),
-    };
-    let first = |names: &[String]| names.iter().find_map(|n| row.string(n).ok().flatten());
-    let publisher = match &options.publisher {
-        Some(p) => Some(std::borrow::Cow::Borrowed(p.as_str())),
-        None => first(&fields.publisher),
-    };
-    let url = first(&fields.url);
-    let source = format!("{}:{line_no}", file);
-    let mut doc = Document::new(&id, &text).source(&source);
-    doc.publisher = publisher.as_deref();
-    doc.url = url.as_deref();
-    let mut outcome = strip_doc(stripper, options, &doc);
+    let mut outcome = strip(stripper, options, &found.doc(input));
+    let RowDoc {
+        row,
+        body,
+        ending,
+        id,
+        text,
+        ..
+    } = found;
     let lone_cr = has_lone_cr(text.as_bytes());
     let raw_text = row.get(&fields.text).map(|r| r.get()).unwrap_or_default();
     // Keep the row's escaping style; only an encoding neither style
@@ -236,8 +203,6 @@ pub fn strip_row(
     });
     // The row holds the output text now.
     outcome.output = String::new();
-    outcome.record.file = Some(input.rel.clone());
-    outcome.record.line = Some(line_no);
     outcome.record.row = Some(RowOrigin {
         text_field: fields.text.clone(),
         text_raw,
@@ -288,8 +253,7 @@ pub fn strip_row(
                 .as_deref()
                 .map(|name| attributes_row(name, &id, Some(&outcome.record)))
                 .unwrap_or_default();
-            let record_json = (recorded && options.provenance != ProvenanceMode::None)
-                .then(|| serde_json::to_string(&outcome.record).expect("records serialize"));
+            let record_json = record_json(options, &outcome, recorded);
             RowResult {
                 output,
                 outcome: Some(outcome),
@@ -298,13 +262,13 @@ pub fn strip_row(
                 record_json,
                 recorded,
                 warning: lone_cr.then(|| Failure {
-                    file: file.clone(),
+                    file: input.path.display().to_string(),
                     line: Some(line_no),
                     message: LONE_CR.to_string(),
                 }),
             }
         }
-        Err(e) => passthrough(Some(format!("{e}; copied unchanged")), Some(&id)),
+        Err(e) => passthrough(Some(reader.bad_row(input, line_no, e.into())), Some(&id)),
     }
 }
 
@@ -347,53 +311,25 @@ pub struct CellResult {
     pub lone_cr: bool,
 }
 
-/// The fields of one Parquet row that a document is made of.
-#[cfg(feature = "parquet")]
-pub struct Cell<'a> {
-    /// The 1-based row number in the file.
-    pub row: u64,
-    /// The text.
-    pub text: &'a str,
-    /// The id column's value, if the row has one.
-    pub id: Option<String>,
-    /// The first URL column with a value.
-    pub url: Option<&'a str>,
-    /// The first publisher column with a value.
-    pub publisher: Option<&'a str>,
-}
-
 /// Strips one Parquet row's text. Its record names the file and the row
 /// (as `line`), and the text column (as `row.text_field`).
 #[cfg(feature = "parquet")]
-pub fn strip_cell(
-    stripper: &Stripper,
-    options: &Options,
-    input: &Input,
-    cell: &Cell<'_>,
-) -> CellResult {
-    let source = format!("{}:{}", input.path.display(), cell.row);
-    let id = cell
-        .id
-        .clone()
-        .unwrap_or_else(|| format!("{}:{}", input.rel, cell.row));
-    let mut doc = Document::new(&id, cell.text).source(&source);
-    doc.publisher = options.publisher.as_deref().or(cell.publisher);
-    doc.url = cell.url;
-    let mut outcome = strip_doc(stripper, options, &doc);
-    outcome.record.file = Some(input.rel.clone());
-    outcome.record.line = Some(cell.row);
+pub fn strip_cell(stripper: &Stripper, options: &Options, doc: &Doc<'_>) -> CellResult {
+    let mut outcome = strip(stripper, options, doc);
     outcome.record.row = Some(RowOrigin {
         text_field: options.fields.text.clone(),
         text_raw: None,
         text_escape: None,
         metadata_raw: None,
     });
-    let record_json = (options.provenance != ProvenanceMode::None
-        && recorded(options, &outcome, cell.text))
-    .then(|| serde_json::to_string(&outcome.record).expect("records serialize"));
+    let record_json = record_json(
+        options,
+        &outcome,
+        recorded(options, &outcome, doc.document.text),
+    );
     CellResult {
         outcome,
         record_json,
-        lone_cr: has_lone_cr(cell.text.as_bytes()),
+        lone_cr: has_lone_cr(doc.document.text.as_bytes()),
     }
 }

@@ -15,6 +15,7 @@ pub mod manifest;
 mod output;
 #[cfg(feature = "parquet")]
 mod parquet;
+pub mod read;
 pub mod restore;
 pub mod walk;
 
@@ -22,15 +23,15 @@ pub use guard::Refused;
 pub use lock::Lock;
 pub use manifest::Manifest;
 pub use output::{AtomicFile, named, write_atomic};
-pub use walk::{Input, Kind, WalkOptions};
+pub use walk::{Input, Kind, WalkError, WalkOptions};
 
 use crate::compress::{self, Compression};
 use crate::engine::Stripper;
-use crate::jsonl::Row;
-use crate::provenance::{Mode, sha256_hex};
+use crate::provenance::{Mode, Record, sha256_hex};
 use docs::{DocOutcome, Fields};
 use manifest::{FileSummary, Totals};
 use rayon::prelude::*;
+use read::{Doc, Lines, ReadError, Reader, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, HashMap};
@@ -41,6 +42,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub use docs::Fields as FieldNames;
+pub(crate) use docs::stripped;
 
 /// Where provenance records go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,11 +98,6 @@ pub enum Records {
 
 /// The column `--provenance column` adds to Parquet outputs.
 pub const PROVENANCE_COLUMN: &str = "chaff";
-
-/// Why a Parquet shard cannot be read by this build.
-#[cfg(not(feature = "parquet"))]
-pub(crate) const NO_PARQUET: &str =
-    "a Parquet shard, and this chaff was built without the `parquet` feature; skipped";
 
 /// What a batch run does.
 #[derive(Debug, Clone)]
@@ -854,7 +851,12 @@ fn process(ctx: &Ctx<'_>, input: &Input) -> Result<Entry, Failure> {
         #[cfg(feature = "parquet")]
         Kind::Parquet => parquet::process(ctx, input, &mut entry)?,
         #[cfg(not(feature = "parquet"))]
-        Kind::Parquet => return Err(fail(NO_PARQUET.into())),
+        Kind::Parquet => {
+            return Err(ReadError::NoParquet {
+                file: input.path.display().to_string(),
+            }
+            .into());
+        }
     }
     Ok(entry)
 }
@@ -883,16 +885,16 @@ fn add_outcome(entry: &mut Entry, outcome: &DocOutcome) {
 
 fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), Failure> {
     let path = input.path.display().to_string();
-    let fail = |m: String| Failure::file(path.clone(), m);
-    let bytes = std::fs::read(&input.path).map_err(|e| fail(format!("cannot read: {e}")))?;
-    let text = docs::check_text(&bytes).map_err(&fail)?;
+    let bytes = read::read_file(input)?;
+    let text = read::check_text(&path, &bytes)?;
     if docs::has_lone_cr(&bytes) {
         entry
             .warnings
             .push(Failure::file(path.clone(), docs::LONE_CR.to_string()));
     }
     let options = ctx.options;
-    let outcome = docs::strip_text(ctx.stripper, options, input, text);
+    let doc = Reader::of(options).text_doc(input, &path, text);
+    let outcome = docs::strip(ctx.stripper, options, &doc);
     let out_path = options.out.join(&input.rel);
     write_atomic(&out_path, outcome.output.as_bytes())
         .map_err(|e| Failure::file(out_path.display().to_string(), format!("cannot write: {e}")))?;
@@ -939,17 +941,11 @@ fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), F
     Ok(())
 }
 
-/// Rows per block handed to the workers.
-const BLOCK_ROWS: usize = 1024;
-/// Bytes per block at most.
-const BLOCK_BYTES: usize = 8 << 20;
-
 fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), Failure> {
     let path = input.path.display().to_string();
     let fail = |m: String| Failure::file(path.clone(), m);
     let options = ctx.options;
-    let (mut reader, compression) =
-        compress::open(&input.path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let (mut lines, compression) = Lines::open(input)?;
     entry.summary.compression = compression;
     let out_path = options.out.join(&input.rel);
     let mut out = output::CompressedAtomic::create(&out_path, compression)
@@ -989,86 +985,62 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     let mut out_hash = ctx.stripper.hash().hasher();
     let mut records_hash = ctx.stripper.hash().hasher();
     let mut attributes_hash = ctx.stripper.hash().hasher();
-    let mut line_no = 0u64;
-    // A block's lines sit one after another in `buf`; `block` holds each
-    // line's number and range. Both are reused from block to block.
-    let mut buf: Vec<u8> = Vec::new();
-    let mut block: Vec<(u64, usize, usize)> = Vec::with_capacity(BLOCK_ROWS);
-    let mut done = false;
     let mut lone_cr = false;
-    while !done {
-        let start = buf.len();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| fail(format!("cannot read (line {}): {e}", line_no + 1)))?;
-        if n == 0 {
-            done = true;
-        } else {
-            line_no += 1;
-            if !lone_cr && docs::has_lone_cr(&buf[start..]) {
-                lone_cr = true;
-                entry.warnings.push(Failure {
-                    file: path.clone(),
-                    line: Some(line_no),
-                    message: docs::LONE_CR.to_string(),
-                });
-            }
-            block.push((line_no, start, buf.len()));
-        }
-        if !block.is_empty() && (done || block.len() >= BLOCK_ROWS || buf.len() >= BLOCK_BYTES) {
-            in_hash.update(&buf);
-            let lines = &buf;
-            let results: Vec<docs::RowResult> = ctx.pool.install(|| {
-                block
-                    .par_iter()
-                    .map(|&(no, s, e)| {
-                        docs::strip_row(ctx.stripper, options, input, no, &lines[s..e])
-                    })
-                    .collect()
+    while lines.next_block()? {
+        let block = lines.block();
+        if !lone_cr && let Some(&(no, _)) = block.iter().find(|(_, line)| docs::has_lone_cr(line)) {
+            lone_cr = true;
+            entry.warnings.push(Failure {
+                file: path.clone(),
+                line: Some(no),
+                message: docs::LONE_CR.to_string(),
             });
-            for r in results {
-                out_hash.update(&r.output);
-                out.write_all(&r.output).map_err(|e| {
-                    Failure::file(out_path.display().to_string(), format!("cannot write: {e}"))
-                })?;
-                entry.summary.bytes_out += r.output.len() as u64;
-                if let Some(a) = attributes.as_mut() {
-                    a.write_all(r.attributes.as_bytes())
-                        .and_then(|_| a.write_all(b"\n"))
-                        .map_err(|e| fail(format!("cannot write attributes: {e}")))?;
-                    attributes_hash.update(r.attributes.as_bytes());
-                    attributes_hash.update(b"\n");
-                }
-                if let Some(failure) = r.failure {
-                    entry.errors.push(failure);
-                }
-                if let Some(warning) = r.warning
-                    && !lone_cr
-                {
-                    lone_cr = true;
-                    entry.warnings.push(warning);
-                }
-                if let Some(outcome) = r.outcome {
-                    if let Some(s) = sidecar.as_mut().filter(|_| r.recorded) {
-                        let json = match r.record_json {
-                            Some(json) => json,
-                            None => {
-                                serde_json::to_string(&outcome.record).expect("records serialize")
-                            }
-                        };
-                        s.write_all(json.as_bytes())
-                            .and_then(|_| s.write_all(b"\n"))
-                            .map_err(|e| fail(format!("cannot write records: {e}")))?;
-                        records_hash.update(json.as_bytes());
-                        records_hash.update(b"\n");
-                    }
-                    add_outcome(entry, &outcome);
-                }
-            }
-            entry.summary.bytes_in += buf.len() as u64;
-            block.clear();
-            buf.clear();
         }
+        in_hash.update(lines.bytes());
+        let results: Vec<docs::RowResult> = ctx.pool.install(|| {
+            block
+                .par_iter()
+                .map(|&(no, line)| docs::strip_row(ctx.stripper, options, input, no, line))
+                .collect()
+        });
+        for r in results {
+            out_hash.update(&r.output);
+            out.write_all(&r.output).map_err(|e| {
+                Failure::file(out_path.display().to_string(), format!("cannot write: {e}"))
+            })?;
+            entry.summary.bytes_out += r.output.len() as u64;
+            if let Some(a) = attributes.as_mut() {
+                a.write_all(r.attributes.as_bytes())
+                    .and_then(|_| a.write_all(b"\n"))
+                    .map_err(|e| fail(format!("cannot write attributes: {e}")))?;
+                attributes_hash.update(r.attributes.as_bytes());
+                attributes_hash.update(b"\n");
+            }
+            if let Some(failure) = r.failure {
+                entry.errors.push(failure);
+            }
+            if let Some(warning) = r.warning
+                && !lone_cr
+            {
+                lone_cr = true;
+                entry.warnings.push(warning);
+            }
+            if let Some(outcome) = r.outcome {
+                if let Some(s) = sidecar.as_mut().filter(|_| r.recorded) {
+                    let json = match r.record_json {
+                        Some(json) => json,
+                        None => serde_json::to_string(&outcome.record).expect("records serialize"),
+                    };
+                    s.write_all(json.as_bytes())
+                        .and_then(|_| s.write_all(b"\n"))
+                        .map_err(|e| fail(format!("cannot write records: {e}")))?;
+                    records_hash.update(json.as_bytes());
+                    records_hash.update(b"\n");
+                }
+                add_outcome(entry, &outcome);
+            }
+        }
+        entry.summary.bytes_in += lines.bytes().len() as u64;
     }
     out.commit()
         .map_err(|e| Failure::file(out_path.display().to_string(), format!("cannot write: {e}")))?;
@@ -1090,7 +1062,7 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
             .side_hashes
             .insert(guard::attributes_rel(name, input), attributes_hash.finish());
     }
-    entry.summary.rows = line_no;
+    entry.summary.rows = lines.lines_read();
     entry.summary.input_hash = in_hash.finish();
     entry.summary.output_hash = out_hash.finish();
     Ok(())
@@ -1121,97 +1093,86 @@ pub fn strip_stream(
     };
     let mut summary = Summary::default();
     let mut totals = FileSummary::new(&stdin);
-    let mut line_no = 0;
     let mut delivered_rows = 0u64;
-    let mut done = false;
     let mut lone_cr = false;
-    let mut block: Vec<(u64, Vec<u8>)> = Vec::new();
-    let mut block_bytes = 0;
     let mut out_buf: Vec<u8> = Vec::new();
     let mut ends: Vec<usize> = Vec::new();
-    while !done {
-        let mut line = Vec::new();
-        if input.read_until(b'\n', &mut line)? == 0 {
-            done = true;
-        } else {
-            line_no += 1;
-            if !lone_cr && docs::has_lone_cr(&line) {
-                lone_cr = true;
-                observer.warning(&Failure {
-                    file: "-".to_string(),
-                    line: Some(line_no),
-                    message: docs::LONE_CR.to_string(),
-                });
-            }
-            block_bytes += line.len();
-            block.push((line_no, line));
-        }
-        if !block.is_empty() && (done || block.len() >= BLOCK_ROWS || block_bytes >= BLOCK_BYTES) {
-            let results: Vec<docs::RowResult> = pool.install(|| {
-                block
-                    .par_iter()
-                    .map(|(no, line)| docs::strip_row(stripper, options, &stdin, *no, line))
-                    .collect()
+    let mut lines = Lines::new(input, "-".to_string());
+    while lines.next_block().map_err(ReadError::into_io)? {
+        let block = lines.block();
+        if !lone_cr && let Some(&(no, _)) = block.iter().find(|(_, line)| docs::has_lone_cr(line)) {
+            lone_cr = true;
+            observer.warning(&Failure {
+                file: "-".to_string(),
+                line: Some(no),
+                message: docs::LONE_CR.to_string(),
             });
-            out_buf.clear();
-            ends.clear();
-            for r in &results {
-                out_buf.extend_from_slice(&r.output);
-                ends.push(out_buf.len());
+        }
+        let results: Vec<docs::RowResult> = pool.install(|| {
+            block
+                .par_iter()
+                .map(|&(no, line)| docs::strip_row(stripper, options, &stdin, no, line))
+                .collect()
+        });
+        out_buf.clear();
+        ends.clear();
+        for r in &results {
+            out_buf.extend_from_slice(&r.output);
+            ends.push(out_buf.len());
+        }
+        let delivered = match deliver(output, &out_buf) {
+            Ok(()) => out_buf.len(),
+            Err((n, e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                summary.closed_after = Some(0);
+                n
             }
-            let delivered = match deliver(output, &out_buf) {
-                Ok(()) => out_buf.len(),
-                Err((n, e)) if e.kind() == io::ErrorKind::BrokenPipe => {
-                    summary.closed_after = Some(0);
-                    done = true;
-                    n
-                }
-                Err((_, e)) => return Err(e),
-            };
-            for ((r, end), (_, line)) in results.into_iter().zip(&ends).zip(&block) {
-                if *end > delivered {
-                    break;
-                }
-                delivered_rows += 1;
-                totals.bytes_in += line.len() as u64;
-                totals.bytes_out += r.output.len() as u64;
-                if let Some(f) = r.failure {
-                    observer.failure(&f);
-                    summary.failures.push(f);
-                }
-                if let Some(w) = r.warning
-                    && !lone_cr
-                {
-                    lone_cr = true;
-                    observer.warning(&w);
-                }
-                if let Some(o) = r.outcome {
-                    if let Some(p) = provenance.as_mut().filter(|_| r.recorded) {
-                        match &r.record_json {
-                            Some(json) => p.write_all(json.as_bytes())?,
-                            None => serde_json::to_writer(&mut **p, &o.record)
-                                .map_err(io::Error::other)?,
+            Err((_, e)) => return Err(e),
+        };
+        for ((r, end), (_, line)) in results.into_iter().zip(&ends).zip(&block) {
+            if *end > delivered {
+                break;
+            }
+            delivered_rows += 1;
+            totals.bytes_in += line.len() as u64;
+            totals.bytes_out += r.output.len() as u64;
+            if let Some(f) = r.failure {
+                observer.failure(&f);
+                summary.failures.push(f);
+            }
+            if let Some(w) = r.warning
+                && !lone_cr
+            {
+                lone_cr = true;
+                observer.warning(&w);
+            }
+            if let Some(o) = r.outcome {
+                if let Some(p) = provenance.as_mut().filter(|_| r.recorded) {
+                    match &r.record_json {
+                        Some(json) => p.write_all(json.as_bytes())?,
+                        None => {
+                            serde_json::to_writer(&mut **p, &o.record).map_err(io::Error::other)?
                         }
-                        p.write_all(b"\n")?;
                     }
-                    totals.docs += 1;
-                    totals.edits += o.rule_edits;
-                    totals.chars_removed += o.chars_removed;
-                    for rule in o.rules {
-                        *summary.hits.entry(rule).or_default() += 1;
-                    }
-                    *summary
-                        .publishers
-                        .entry(o.publisher.unwrap_or_else(|| "unknown".into()))
-                        .or_default() += 1;
-                    if o.over_budget {
-                        summary.over_budget.push(o.source);
-                    }
+                    p.write_all(b"\n")?;
+                }
+                totals.docs += 1;
+                totals.edits += o.rule_edits;
+                totals.chars_removed += o.chars_removed;
+                for rule in o.rules {
+                    *summary.hits.entry(rule).or_default() += 1;
+                }
+                *summary
+                    .publishers
+                    .entry(o.publisher.unwrap_or_else(|| "unknown".into()))
+                    .or_default() += 1;
+                if o.over_budget {
+                    summary.over_budget.push(o.source);
                 }
             }
-            observer.progress(totals.docs, totals.bytes_in);
-            block.clear();
-            block_bytes = 0;
+        }
+        observer.progress(totals.docs, totals.bytes_in);
+        if summary.closed_after.is_some() {
+            break;
         }
     }
     if summary.closed_after.is_some() {
@@ -1247,82 +1208,64 @@ fn whole_lines(bytes: &[u8]) -> usize {
 
 /// Strips every document under `paths` without writing anything, handing
 /// each one's source (`file` or `file:line`), text and record to `each`, in
-/// input order. Problems are pushed to `failures`.
+/// input order. The corpus is read as `strip` reads it, and problems are
+/// pushed to `failures` with the messages `strip` gives them.
 pub fn preview(
     stripper: &Stripper,
     paths: &[PathBuf],
     options: &Options,
     failures: &mut Vec<Failure>,
-    each: &mut dyn FnMut(&str, &str, &crate::provenance::Record),
+    each: &mut dyn FnMut(&str, &str, &Record),
 ) {
     let inputs = match walk::discover(paths, &options.walk, None, failures) {
         Ok(inputs) => inputs,
         Err(e) => {
-            failures.push(Failure::file("(arguments)", e));
+            failures.push(Failure::file("(arguments)", e.to_string()));
             return;
         }
     };
+    let pool = options.pool().ok();
+    let reader = Reader {
+        pool: pool.as_ref(),
+        ..Reader::of(options)
+    };
+    let preview = Preview { stripper, options };
     for input in &inputs {
-        let shown = input.path.display().to_string();
-        match input.kind {
-            Kind::Text => {
-                let bytes = match std::fs::read(&input.path) {
-                    Ok(b) => b,
-                    Err(e) => {
-                        failures.push(Failure::file(shown, format!("cannot read: {e}")));
-                        continue;
-                    }
-                };
-                match docs::check_text(&bytes) {
-                    Ok(text) => {
-                        let outcome = docs::strip_text(stripper, options, input, text);
-                        each(&shown, text, &outcome.record);
-                    }
-                    Err(e) => failures.push(Failure::file(shown, e)),
+        reader.visit(input, None, &preview, &mut |part| {
+            for seen in part {
+                match seen {
+                    Ok((source, text, record)) => each(&source, &text, &record),
+                    Err(failure) => failures.push(failure),
                 }
             }
-            #[cfg(feature = "parquet")]
-            Kind::Parquet => parquet::preview(stripper, options, input, failures, each),
-            #[cfg(not(feature = "parquet"))]
-            Kind::Parquet => failures.push(Failure::file(shown, NO_PARQUET)),
-            Kind::Jsonl => {
-                let mut reader = match compress::open(&input.path) {
-                    Ok((r, _)) => r,
-                    Err(e) => {
-                        failures.push(Failure::file(shown, format!("cannot read: {e}")));
-                        continue;
-                    }
-                };
-                let mut line = Vec::new();
-                let mut no = 0;
-                loop {
-                    line.clear();
-                    match reader.read_until(b'\n', &mut line) {
-                        Ok(0) => break,
-                        Ok(_) => {}
-                        Err(e) => {
-                            failures
-                                .push(Failure::file(shown.clone(), format!("cannot read: {e}")));
-                            break;
-                        }
-                    }
-                    no += 1;
-                    let r = docs::strip_row(stripper, options, input, no, &line);
-                    if let Some(f) = r.failure {
-                        failures.push(f);
-                    }
-                    if let Some(o) = r.outcome {
-                        // The row's original text, as the run read it.
-                        let text = std::str::from_utf8(&line)
-                            .ok()
-                            .and_then(|l| Row::parse(l.trim_end_matches(['\n', '\r'])).ok())
-                            .and_then(|row| row.text(&options.fields.text).ok().flatten())
-                            .map(|t| t.into_owned())
-                            .unwrap_or_default();
-                        each(&format!("{shown}:{no}"), &text, &o.record);
-                    }
-                }
-            }
-        }
+        });
+    }
+}
+
+/// What [`preview`] makes of each document: its source, text and record,
+/// or why it could not be read.
+struct Preview<'a> {
+    stripper: &'a Stripper,
+    options: &'a Options,
+}
+
+impl Visitor for Preview<'_> {
+    type Part = Vec<Result<(String, String, Record), Failure>>;
+
+    fn document(&self, doc: &Doc<'_>, part: &mut Self::Part) {
+        let outcome = docs::strip(self.stripper, self.options, doc);
+        part.push(Ok((
+            doc.source().to_string(),
+            doc.document.text.to_string(),
+            outcome.record,
+        )));
+    }
+
+    fn failure(&self, error: ReadError, part: &mut Self::Part) {
+        part.push(Err(error.into()));
+    }
+
+    fn merge(&self, part: &mut Self::Part, later: Self::Part) {
+        part.extend(later);
     }
 }

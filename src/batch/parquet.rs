@@ -1,7 +1,7 @@
 //! Parquet shards: each row a document, its text in one string column.
 //!
 //! A shard is read one row group at a time, in record batches of
-//! [`BLOCK_ROWS`](super::BLOCK_ROWS) rows; each batch's texts are stripped on
+//! [`BLOCK_ROWS`] rows; each batch's texts are stripped on
 //! the worker threads and the batch is written straight out, with the text
 //! column replaced and every other column as it was. Each input row group
 //! becomes one output row group, so the file keeps its name, schema, row
@@ -15,14 +15,13 @@
 //! differ. The `output_hash` is of the output file's bytes, so `verify`
 //! catches any change to it, in any column.
 
-use super::docs::{self, Cell, CellResult};
+use super::docs::{self, CellResult};
 use super::manifest::FileSummary;
 use super::output::{AtomicFile, CompressedAtomic};
-use super::{
-    BLOCK_ROWS, Ctx, Entry, Failure, Input, PROVENANCE_COLUMN, ProvenanceMode, add_outcome, guard,
-};
+use super::read::{BLOCK_ROWS, Doc, ReadError, Reader, Visitor};
+use super::{Ctx, Entry, Failure, Input, PROVENANCE_COLUMN, ProvenanceMode, add_outcome, guard};
 use crate::compress::Compression;
-use crate::engine::Stripper;
+use crate::engine::Document;
 use crate::provenance::{self, Hasher, Record};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -174,17 +173,107 @@ fn first<'a>(columns: &[Column<'a>], i: usize) -> Option<Cow<'a, str>> {
     columns.iter().find_map(|c| c.get(i))
 }
 
+/// The documents of one record batch: its text column, and the id, URL
+/// and publisher columns.
+struct BatchDocs<'b> {
+    texts: Strings<'b>,
+    meta: Meta<'b>,
+}
+
+impl<'b> BatchDocs<'b> {
+    fn of(
+        batch: &'b RecordBatch,
+        text_at: usize,
+        fields: &super::Fields,
+        input: &Input,
+    ) -> Result<BatchDocs<'b>, ReadError> {
+        let texts =
+            Strings::of(batch.column(text_at).as_ref()).ok_or_else(|| ReadError::NoStrings {
+                file: input.path.display().to_string(),
+                column: fields.text.clone(),
+            })?;
+        Ok(BatchDocs {
+            texts,
+            meta: Meta::of(batch, fields),
+        })
+    }
+
+    /// Row `i` of the batch, row `row` of the file, as a document; a null
+    /// text is the failure of its row.
+    fn cell(
+        &self,
+        reader: &Reader<'_>,
+        input: &Input,
+        i: usize,
+        row: u64,
+    ) -> Result<Cell<'b>, ReadError> {
+        let text = self.texts.get(i).ok_or_else(|| ReadError::NullText {
+            file: input.path.display().to_string(),
+            row,
+            column: reader.fields.text.clone(),
+        })?;
+        Ok(Cell {
+            row,
+            text,
+            source: format!("{}:{row}", input.path.display()),
+            id: self
+                .meta
+                .id(i)
+                .unwrap_or_else(|| format!("{}:{row}", input.rel)),
+            url: first(&self.meta.url, i),
+            publisher: first(&self.meta.publisher, i),
+        })
+    }
+}
+
+/// The fields of one Parquet row that a document is made of.
+struct Cell<'b> {
+    /// The 1-based row number in the file.
+    row: u64,
+    text: &'b str,
+    /// `file:row`.
+    source: String,
+    /// The id column's value, else `rel:row`.
+    id: String,
+    /// The first URL column with a value.
+    url: Option<Cow<'b, str>>,
+    /// The first publisher column with a value.
+    publisher: Option<Cow<'b, str>>,
+}
+
+impl Cell<'_> {
+    fn doc<'s>(&'s self, reader: &Reader<'s>, input: &'s Input) -> Doc<'s> {
+        Doc {
+            input,
+            line: Some(self.row),
+            document: Document {
+                id: &self.id,
+                text: self.text,
+                source: Some(&self.source),
+                publisher: reader.publisher.or(self.publisher.as_deref()),
+                url: self.url.as_deref(),
+            },
+            group: None,
+        }
+    }
+}
+
 /// The index of the text column `name` in `schema`, or why there is none
-/// that can be read.
-fn text_column(schema: &Schema, name: &str) -> Result<usize, String> {
+/// that can be read from `file`.
+fn text_column(schema: &Schema, name: &str, file: &str) -> Result<usize, ReadError> {
     let (at, field) = schema
         .column_with_name(name)
-        .ok_or_else(|| format!("no column `{name}` (the text field); skipped"))?;
+        .ok_or_else(|| ReadError::NoTextColumn {
+            file: file.to_string(),
+            column: name.to_string(),
+        })?;
     match field.data_type() {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Ok(at),
-        other => Err(format!(
-            "column `{name}` (the text field) holds {other}, not strings; skipped"
-        )),
+        other => Err(ReadError::TextColumnType {
+            file: file.to_string(),
+            column: name.to_string(),
+            found: other.to_string(),
+        }),
     }
 }
 
@@ -238,18 +327,28 @@ impl<W: Write> Write for Hashing<W> {
 /// An open shard: its metadata, schema and text column.
 struct Shard {
     file: File,
+    shown: String,
     meta: ArrowReaderMetadata,
     text_at: usize,
 }
 
 impl Shard {
-    fn open(path: &Path, text_field: &str) -> Result<Shard, String> {
-        let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-        let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
-            .map_err(|e| format!("not a readable Parquet file: {e}; skipped"))?;
-        let text_at = text_column(meta.schema(), text_field)?;
+    fn open(path: &Path, text_field: &str) -> Result<Shard, ReadError> {
+        let shown = path.display().to_string();
+        let file = File::open(path).map_err(|source| ReadError::Open {
+            file: shown.clone(),
+            source,
+        })?;
+        let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| {
+            ReadError::NotParquet {
+                file: shown.clone(),
+                message: e.to_string(),
+            }
+        })?;
+        let text_at = text_column(meta.schema(), text_field, &shown)?;
         Ok(Shard {
             file,
+            shown,
             meta,
             text_at,
         })
@@ -263,23 +362,34 @@ impl Shard {
         self.meta.metadata().num_row_groups()
     }
 
-    /// Calls `each` with every record batch of row group `rg`, in order.
-    fn each_batch(
+    /// Calls `each` with every record batch of row group `rg`, in order;
+    /// the shard's own read errors become `E` by `error`.
+    fn each_batch<E>(
         &self,
         rg: usize,
-        each: &mut dyn FnMut(&RecordBatch) -> Result<(), String>,
-    ) -> Result<(), String> {
-        let file = self
-            .file
-            .try_clone()
-            .map_err(|e| format!("cannot read: {e}"))?;
+        error: &dyn Fn(ReadError) -> E,
+        each: &mut dyn FnMut(&RecordBatch) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let file = self.file.try_clone().map_err(|source| {
+            error(ReadError::Open {
+                file: self.shown.clone(),
+                source,
+            })
+        })?;
+        let row_group = |message: String| {
+            error(ReadError::RowGroup {
+                file: self.shown.clone(),
+                group: rg,
+                message,
+            })
+        };
         let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone())
             .with_row_groups(vec![rg])
             .with_batch_size(BLOCK_ROWS)
             .build()
-            .map_err(|e| format!("cannot read row group {rg}: {e}; skipped"))?;
+            .map_err(|e| row_group(e.to_string()))?;
         for batch in reader {
-            let batch = batch.map_err(|e| format!("cannot read row group {rg}: {e}; skipped"))?;
+            let batch = batch.map_err(|e| row_group(e.to_string()))?;
             each(&batch)?;
         }
         Ok(())
@@ -310,18 +420,19 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "a panic".to_string())
 }
 
-/// Runs `f`, turning a panic into the error `on_panic` makes of its
-/// message: the Parquet and Arrow readers should return errors on damaged
-/// files, but no file is worth the run.
+/// Runs `f` on the shard `path`, turning a panic into the error `on_panic`
+/// makes of it: the Parquet and Arrow readers should return errors on
+/// damaged files, but no file is worth the run.
 fn guarded<T, E>(
     f: impl FnOnce() -> Result<T, E>,
-    on_panic: impl FnOnce(String) -> E,
+    path: &Path,
+    on_panic: impl FnOnce(ReadError) -> E,
 ) -> Result<T, E> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
-        Err(on_panic(format!(
-            "the Parquet reader failed on it ({}); skipped",
-            panic_message(panic.as_ref())
-        )))
+        Err(on_panic(ReadError::Panicked {
+            file: path.display().to_string(),
+            message: panic_message(panic.as_ref()),
+        }))
     })
 }
 
@@ -330,8 +441,48 @@ fn guarded<T, E>(
 pub(super) fn process(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), Failure> {
     guarded(
         || process_shard(ctx, input, entry),
-        |m| Failure::file(input.path.display().to_string(), m),
+        &input.path,
+        Failure::from,
     )
+}
+
+/// Visits every row of the shard `input` as a document; a row whose text
+/// is null is a failure of that row, and reading stops at a failure of the
+/// file.
+pub(super) fn visit<V: Visitor>(
+    reader: &Reader<'_>,
+    input: &Input,
+    visitor: &V,
+    part: &mut V::Part,
+) {
+    let read = guarded(
+        || {
+            let shard = Shard::open(&input.path, &reader.fields.text)?;
+            let mut rows = 0u64;
+            for rg in 0..shard.row_groups() {
+                shard.each_batch(rg, &|e| e, &mut |batch| {
+                    let docs = BatchDocs::of(batch, shard.text_at, reader.fields, input)?;
+                    for i in 0..batch.num_rows() {
+                        rows += 1;
+                        if !visitor.wants(rows) {
+                            continue;
+                        }
+                        match docs.cell(reader, input, i, rows) {
+                            Ok(cell) => visitor.document(&cell.doc(reader, input), part),
+                            Err(e) => visitor.failure(e, part),
+                        }
+                    }
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        },
+        &input.path,
+        |e| e,
+    );
+    if let Err(e) = read {
+        visitor.failure(e, part);
+    }
 }
 
 /// Strips one Parquet shard into its outputs.
@@ -339,7 +490,7 @@ fn process_shard(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     let path = input.path.display().to_string();
     let fail = |m: String| Failure::file(path.clone(), m);
     let options = ctx.options;
-    let shard = Shard::open(&input.path, &options.fields.text).map_err(&fail)?;
+    let shard = Shard::open(&input.path, &options.fields.text)?;
     let column = options.provenance == ProvenanceMode::Column;
     if column && shard.schema().column_with_name(PROVENANCE_COLUMN).is_some() {
         return Err(fail(format!(
@@ -394,104 +545,92 @@ fn process_shard(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     let mut attributes_hash = ctx.stripper.hash().hasher();
     let mut rows = 0u64;
     let mut lone_cr = false;
-    let text_field = &options.fields.text;
+    let reader = Reader::of(options);
     for rg in 0..shard.row_groups() {
-        shard
-            .each_batch(rg, &mut |batch| {
-                let texts = Strings::of(batch.column(shard.text_at).as_ref())
-                    .ok_or_else(|| format!("column `{text_field}` holds no strings; skipped"))?;
-                let meta = Meta::of(batch, &options.fields);
-                let first_row = rows + 1;
-                let n = batch.num_rows();
-                let results: Vec<Option<CellResult>> = ctx.pool.install(|| {
-                    (0..n)
-                        .into_par_iter()
-                        .map(|i| {
-                            let text = texts.get(i)?;
-                            let url = first(&meta.url, i);
-                            let publisher = first(&meta.publisher, i);
-                            let cell = Cell {
-                                row: first_row + i as u64,
-                                text,
-                                id: meta.id(i),
-                                url: url.as_deref(),
-                                publisher: publisher.as_deref(),
-                            };
-                            Some(docs::strip_cell(ctx.stripper, options, input, &cell))
+        shard.each_batch(rg, &Failure::from, &mut |batch| {
+            let docs = BatchDocs::of(batch, shard.text_at, &options.fields, input)?;
+            let texts = docs.texts;
+            let first_row = rows + 1;
+            let n = batch.num_rows();
+            let results: Vec<Result<CellResult, ReadError>> = ctx.pool.install(|| {
+                (0..n)
+                    .into_par_iter()
+                    .map(|i| {
+                        let cell = docs.cell(&reader, input, i, first_row + i as u64)?;
+                        Ok(docs::strip_cell(
+                            ctx.stripper,
+                            options,
+                            &cell.doc(&reader, input),
+                        ))
+                    })
+                    .collect()
+            });
+            let mut out_texts: Vec<Option<&str>> = Vec::with_capacity(n);
+            let mut out_records: Vec<Option<&str>> = Vec::with_capacity(n);
+            for (i, result) in results.iter().enumerate() {
+                let row = first_row + i as u64;
+                let text = texts.get(i);
+                hash_cell(&mut in_hash, text);
+                entry.summary.bytes_in += text.map_or(0, |t| t.len() as u64);
+                let attributes_line = match result {
+                    Err(null) => {
+                        entry.errors.push(Failure::from(null));
+                        out_texts.push(None);
+                        out_records.push(None);
+                        options.attributes.as_deref().map(|name| {
+                            docs::attributes_row(name, &docs.meta.id(i).unwrap_or_default(), None)
                         })
-                        .collect()
-                });
-                let mut out_texts: Vec<Option<&str>> = Vec::with_capacity(n);
-                let mut out_records: Vec<Option<&str>> = Vec::with_capacity(n);
-                for (i, result) in results.iter().enumerate() {
-                    let row = first_row + i as u64;
-                    let text = texts.get(i);
-                    hash_cell(&mut in_hash, text);
-                    entry.summary.bytes_in += text.map_or(0, |t| t.len() as u64);
-                    let attributes_line = match result {
-                        None => {
-                            entry.errors.push(Failure {
+                    }
+                    Ok(r) => {
+                        out_texts.push(Some(&r.outcome.output));
+                        out_records.push(r.record_json.as_deref());
+                        entry.summary.bytes_out += r.outcome.output.len() as u64;
+                        if r.lone_cr && !lone_cr {
+                            lone_cr = true;
+                            entry.warnings.push(Failure {
                                 file: path.clone(),
                                 line: Some(row),
-                                message: format!("`{text_field}` is null; kept unchanged"),
+                                message: docs::LONE_CR.to_string(),
                             });
-                            out_texts.push(None);
-                            out_records.push(None);
-                            options.attributes.as_deref().map(|name| {
-                                docs::attributes_row(name, &meta.id(i).unwrap_or_default(), None)
-                            })
                         }
-                        Some(r) => {
-                            out_texts.push(Some(&r.outcome.output));
-                            out_records.push(r.record_json.as_deref());
-                            entry.summary.bytes_out += r.outcome.output.len() as u64;
-                            if r.lone_cr && !lone_cr {
-                                lone_cr = true;
-                                entry.warnings.push(Failure {
-                                    file: path.clone(),
-                                    line: Some(row),
-                                    message: docs::LONE_CR.to_string(),
-                                });
-                            }
-                            if let (Some(w), Some(json)) = (records.as_mut(), &r.record_json) {
-                                w.write_all(json.as_bytes())
-                                    .and_then(|_| w.write_all(b"\n"))
-                                    .map_err(|e| format!("cannot write records: {e}"))?;
-                                records_hash.update(json.as_bytes());
-                                records_hash.update(b"\n");
-                            }
-                            add_outcome(entry, &r.outcome);
-                            options.attributes.as_deref().map(|name| {
-                                docs::attributes_row(
-                                    name,
-                                    &r.outcome.record.id,
-                                    Some(&r.outcome.record),
-                                )
-                            })
+                        if let (Some(w), Some(json)) = (records.as_mut(), &r.record_json) {
+                            w.write_all(json.as_bytes())
+                                .and_then(|_| w.write_all(b"\n"))
+                                .map_err(|e| fail(format!("cannot write records: {e}")))?;
+                            records_hash.update(json.as_bytes());
+                            records_hash.update(b"\n");
                         }
-                    };
-                    if let (Some(a), Some(line)) = (attributes.as_mut(), attributes_line) {
-                        a.write_all(line.as_bytes())
-                            .and_then(|_| a.write_all(b"\n"))
-                            .map_err(|e| format!("cannot write attributes: {e}"))?;
-                        attributes_hash.update(line.as_bytes());
-                        attributes_hash.update(b"\n");
+                        add_outcome(entry, &r.outcome);
+                        options.attributes.as_deref().map(|name| {
+                            docs::attributes_row(
+                                name,
+                                &r.outcome.record.id,
+                                Some(&r.outcome.record),
+                            )
+                        })
                     }
+                };
+                if let (Some(a), Some(line)) = (attributes.as_mut(), attributes_line) {
+                    a.write_all(line.as_bytes())
+                        .and_then(|_| a.write_all(b"\n"))
+                        .map_err(|e| fail(format!("cannot write attributes: {e}")))?;
+                    attributes_hash.update(line.as_bytes());
+                    attributes_hash.update(b"\n");
                 }
-                let mut columns = batch.columns().to_vec();
-                columns[shard.text_at] = texts.build(out_texts);
-                if column {
-                    columns.push(Arc::new(StringArray::from(out_records)));
-                }
-                let out_batch = RecordBatch::try_new(schema.clone(), columns)
-                    .map_err(|e| format!("cannot write {}: {e}", out_path.display()))?;
-                writer
-                    .write(&out_batch)
-                    .map_err(|e| format!("cannot write {}: {e}", out_path.display()))?;
-                rows += n as u64;
-                Ok(())
-            })
-            .map_err(&fail)?;
+            }
+            let mut columns = batch.columns().to_vec();
+            columns[shard.text_at] = texts.build(out_texts);
+            if column {
+                columns.push(Arc::new(StringArray::from(out_records)));
+            }
+            let out_batch = RecordBatch::try_new(schema.clone(), columns)
+                .map_err(|e| fail(format!("cannot write {}: {e}", out_path.display())))?;
+            writer
+                .write(&out_batch)
+                .map_err(|e| fail(format!("cannot write {}: {e}", out_path.display())))?;
+            rows += n as u64;
+            Ok(())
+        })?;
         // One output row group per input row group.
         writer.flush().map_err(|e| cannot_write(e.to_string()))?;
     }
@@ -547,7 +686,8 @@ pub(super) fn restore_file(
 ) -> Result<u64, String> {
     guarded(
         || rebuild(source, target, file, records, text_field),
-        |m| format!("{}: {m}", source.display()),
+        source,
+        |e| e.to_string(),
     )
 }
 
@@ -569,7 +709,7 @@ fn rebuild(
             ));
         }
     }
-    let shard = Shard::open(source, text_field).map_err(at_file)?;
+    let shard = Shard::open(source, text_field).map_err(|e| e.to_string())?;
     let schema = shard.schema().clone();
     let column_at = match records {
         Some(_) => None,
@@ -620,7 +760,7 @@ fn rebuild(
     let mut docs = 0u64;
     for rg in 0..shard.row_groups() {
         shard
-            .each_batch(rg, &mut |batch| {
+            .each_batch(rg, &|e| Failure::from(e).message, &mut |batch| {
                 let texts = Strings::of(batch.column(shard.text_at).as_ref())
                     .ok_or_else(|| format!("column `{text_field}` holds no strings"))?;
                 let in_column = match column_at {
@@ -715,74 +855,20 @@ fn rebuild(
     Ok(docs)
 }
 
-/// Strips every row of the shard `input` without writing anything, handing
-/// each document's source (`file:row`), original text and record to `each`.
-pub(super) fn preview(
-    stripper: &Stripper,
-    options: &super::Options,
-    input: &Input,
-    failures: &mut Vec<Failure>,
-    each: &mut dyn FnMut(&str, &str, &Record),
-) {
-    let shown = input.path.display().to_string();
-    let shard = match Shard::open(&input.path, &options.fields.text) {
-        Ok(s) => s,
-        Err(e) => {
-            failures.push(Failure::file(shown, e));
-            return;
-        }
-    };
-    let mut rows = 0u64;
-    let mut row_failures = Vec::new();
-    for rg in 0..shard.row_groups() {
-        let done = shard.each_batch(rg, &mut |batch| {
-            let texts = Strings::of(batch.column(shard.text_at).as_ref())
-                .ok_or_else(|| "the text column holds no strings".to_string())?;
-            let meta = Meta::of(batch, &options.fields);
-            for i in 0..batch.num_rows() {
-                rows += 1;
-                let Some(text) = texts.get(i) else {
-                    row_failures.push(Failure {
-                        file: shown.clone(),
-                        line: Some(rows),
-                        message: format!("`{}` is null; kept unchanged", options.fields.text),
-                    });
-                    continue;
-                };
-                let url = first(&meta.url, i);
-                let publisher = first(&meta.publisher, i);
-                let cell = Cell {
-                    row: rows,
-                    text,
-                    id: meta.id(i),
-                    url: url.as_deref(),
-                    publisher: publisher.as_deref(),
-                };
-                let r = docs::strip_cell(stripper, options, input, &cell);
-                each(&format!("{shown}:{rows}"), text, &r.outcome.record);
-            }
-            Ok(())
-        });
-        if let Err(e) = done {
-            row_failures.push(Failure::file(shown.clone(), e));
-            break;
-        }
-    }
-    failures.extend(row_failures);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_panic_of_the_reader_is_an_error() {
-        let r: Result<(), String> = guarded(|| panic!("index out of bounds"), |m| m);
+        let message = |e: ReadError| Failure::from(e).message;
+        let r: Result<(), String> =
+            guarded(|| panic!("index out of bounds"), Path::new("f"), message);
         assert_eq!(
             r.unwrap_err(),
             "the Parquet reader failed on it (index out of bounds); skipped"
         );
-        let r: Result<u8, String> = guarded(|| Ok(1), |m| m);
+        let r: Result<u8, String> = guarded(|| Ok(1), Path::new("f"), message);
         assert_eq!(r, Ok(1));
     }
 

@@ -261,7 +261,7 @@ fn restore_file(
             &options.fields.text,
         );
         #[cfg(not(feature = "parquet"))]
-        return Err(format!("{shown}: {}", super::NO_PARQUET));
+        return Err(format!("{shown}: {}", super::read::NO_PARQUET));
     }
     let records = records.ok_or_else(|| {
         format!("{shown}: its records are in a column, and it is no Parquet shard")

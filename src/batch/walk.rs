@@ -96,15 +96,35 @@ fn special(file_type: &std::fs::FileType) -> &'static str {
     "a special file"
 }
 
-fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
+/// Why the inputs could not be listed at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WalkError {
+    /// An include or exclude pattern is not a glob.
+    #[error("bad glob `{pattern}`: {source}")]
+    Glob {
+        /// The pattern as given.
+        pattern: String,
+        /// What the glob parser said.
+        source: globset::Error,
+    },
+    /// The globs could not be compiled together.
+    #[error("{0}")]
+    Globs(globset::Error),
+}
+
+fn globs(patterns: &[String]) -> Result<Option<GlobSet>, WalkError> {
     if patterns.is_empty() {
         return Ok(None);
     }
     let mut b = GlobSetBuilder::new();
     for p in patterns {
-        b.add(Glob::new(p).map_err(|e| format!("bad glob `{p}`: {e}"))?);
+        b.add(Glob::new(p).map_err(|source| WalkError::Glob {
+            pattern: p.clone(),
+            source,
+        })?);
     }
-    b.build().map(Some).map_err(|e| e.to_string())
+    b.build().map(Some).map_err(WalkError::Globs)
 }
 
 /// Lists the inputs under `paths` in sorted order, skipping `skip` (the
@@ -115,7 +135,7 @@ pub fn discover(
     options: &WalkOptions,
     skip: Option<&Path>,
     failures: &mut Vec<Failure>,
-) -> Result<Vec<Input>, String> {
+) -> Result<Vec<Input>, WalkError> {
     let inputs = find(paths, options, skip, failures)?;
     Ok(dedupe(inputs, failures))
 }
@@ -127,7 +147,7 @@ pub fn find(
     options: &WalkOptions,
     skip: Option<&Path>,
     failures: &mut Vec<Failure>,
-) -> Result<Vec<Input>, String> {
+) -> Result<Vec<Input>, WalkError> {
     let include = globs(&options.include)?;
     let exclude = globs(&options.exclude)?;
     let skip = skip.and_then(|s| s.canonicalize().ok());

@@ -133,10 +133,44 @@ impl Error {
     }
 }
 
+/// Why a size or a seed given as text is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// A size with a unit that is not one.
+    #[error(
+        "`{text}`: unknown unit `{unit}` (use K, M, G, T for powers of 1024, or KB, MB, GB, TB)"
+    )]
+    Unit {
+        /// The text given.
+        text: String,
+        /// The unit in it.
+        unit: String,
+    },
+    /// A size whose number is not one.
+    #[error("`{text}` is not a size such as 64M or 1G")]
+    Size {
+        /// The text given.
+        text: String,
+    },
+    /// A size of 0, or of 16 EiB or more.
+    #[error("`{text}`: the size must be above 0 and below 16 EiB")]
+    Range {
+        /// The text given.
+        text: String,
+    },
+    /// A seed that is not a number.
+    #[error("`{text}` is not a seed: give a number such as 42 or 0x5eed")]
+    Seed {
+        /// The text given.
+        text: String,
+    },
+}
+
 /// Parses a byte size: `1048576`, `500K`, `64M`, `1G`, `1.5G`, `2T` (powers
 /// of 1024, also written `KiB`, `MiB`…), or `500KB`, `64MB`, `1GB` (powers of
 /// 1000).
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub fn parse_size(text: &str) -> Result<u64, ParseError> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -154,12 +188,18 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "GB" => 1_000_000_000,
         "TB" => 1_000_000_000_000,
         _ => {
-            return Err(format!(
-                "`{text}`: unknown unit `{unit}` (use K, M, G, T for powers of 1024, or KB, MB, GB, TB)"
-            ));
+            return Err(ParseError::Unit {
+                text: text.to_string(),
+                unit: unit.to_string(),
+            });
         }
     };
-    let bad = || format!("`{text}` is not a size such as 64M or 1G");
+    let bad = || ParseError::Size {
+        text: text.to_string(),
+    };
+    let range = || ParseError::Range {
+        text: text.to_string(),
+    };
     let bytes = if number.contains('.') {
         let value: f64 = number.parse().map_err(|_| bad())?;
         (value * scale as f64).round()
@@ -168,24 +208,24 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         return value
             .checked_mul(scale)
             .filter(|&b| b > 0)
-            .ok_or_else(|| format!("`{text}`: the size must be above 0 and below 16 EiB"));
+            .ok_or_else(range);
     };
     if !(1.0..1.8e19).contains(&bytes) {
-        return Err(format!(
-            "`{text}`: the size must be above 0 and below 16 EiB"
-        ));
+        return Err(range());
     }
     Ok(bytes as u64)
 }
 
 /// Parses a seed: decimal (`42`) or hexadecimal (`0x5eed`).
-pub fn parse_seed(text: &str) -> Result<u64, String> {
+pub fn parse_seed(text: &str) -> Result<u64, ParseError> {
     let t = text.trim().replace('_', "");
     let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         Some(hex) => u64::from_str_radix(hex, 16),
         None => t.parse(),
     };
-    parsed.map_err(|_| format!("`{text}` is not a seed: give a number such as 42 or 0x5eed"))
+    parsed.map_err(|_| ParseError::Seed {
+        text: text.to_string(),
+    })
 }
 
 #[cfg(test)]

@@ -218,13 +218,13 @@ impl Catalogue {
                 catalogue.examples += 1;
                 let publisher = pack_publisher[rule.pack];
                 let result = if pack.scope == Scope::Publisher && publisher.is_none() {
-                    Err("its publisher pack has no domain to give documents a URL".to_string())
+                    Err(Unplantable::NoDomain)
                 } else {
                     candidate(rules, rule, publisher, index, &example.text, &example.clean)
                 };
                 match result {
                     Ok(plant) => candidates.push(plant),
-                    Err(reason) => catalogue.skip(rule, index, reason),
+                    Err(reason) => catalogue.skip(rule, index, reason.to_string()),
                 }
             }
         }
@@ -338,6 +338,29 @@ impl Catalogue {
     }
 }
 
+/// Why a strip example cannot be planted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum Unplantable {
+    #[error("its publisher pack has no domain to give documents a URL")]
+    NoDomain,
+    #[error("its rule has both `in-first` and `in-last`")]
+    FirstAndLast,
+    #[error(
+        "it holds {signature:?}, a signature of `{pack}`, which would make that the document's publisher"
+    )]
+    Signature { signature: String, pack: String },
+    #[error("none of its rule's anchors is in its text")]
+    NoAnchor,
+    #[error(
+        "its anchor is in its paragraph {paragraph} but the rule looks only in the first {first} paragraphs, after the headline"
+    )]
+    TooLate { paragraph: usize, first: usize },
+    #[error(
+        "its anchor is {from_end} paragraphs from its end but the rule looks only in the last {last}"
+    )]
+    TooEarly { from_end: usize, last: usize },
+}
+
 /// Builds a candidate plant, or says why the example cannot be one.
 fn candidate(
     rules: &RuleSet,
@@ -346,9 +369,9 @@ fn candidate(
     example: usize,
     text: &str,
     clean: &str,
-) -> Result<Plant, String> {
+) -> Result<Plant, Unplantable> {
     if rule.in_first.is_some() && rule.in_last.is_some() {
-        return Err("its rule has both `in-first` and `in-last`".into());
+        return Err(Unplantable::FirstAndLast);
     }
     // A signature of another publisher would change the document's
     // publisher in a text document.
@@ -360,17 +383,17 @@ fn candidate(
                 if i == own {
                     carrier = true;
                 } else {
-                    return Err(format!(
-                        "it holds {signature:?}, a signature of `{}`, which would make that the document's publisher",
-                        pack.id
-                    ));
+                    return Err(Unplantable::Signature {
+                        signature: signature.clone(),
+                        pack: pack.id.clone(),
+                    });
                 }
             }
         }
     }
     let forms = [Shape::Paragraphs, Shape::Lines].map(|shape| form(rule, shape, text, clean));
     let [Some(a), Some(b)] = forms else {
-        return Err("none of its rule's anchors is in its text".into());
+        return Err(Unplantable::NoAnchor);
     };
     let place = match (&rule.removal, rule.in_first, rule.in_last) {
         (Removal::ToEnd, _, _) => Place::End,
@@ -382,16 +405,16 @@ fn candidate(
         match place {
             // One paragraph (the headline) comes first.
             Place::Early(n) if 1 + f.last_anchor >= n => {
-                return Err(format!(
-                    "its anchor is in its paragraph {} but the rule looks only in the first {n} paragraphs, after the headline",
-                    f.last_anchor + 1
-                ));
+                return Err(Unplantable::TooLate {
+                    paragraph: f.last_anchor + 1,
+                    first: n,
+                });
             }
             Place::Late(n) if f.paragraphs - f.first_anchor > n => {
-                return Err(format!(
-                    "its anchor is {} paragraphs from its end but the rule looks only in the last {n}",
-                    f.paragraphs - f.first_anchor
-                ));
+                return Err(Unplantable::TooEarly {
+                    from_end: f.paragraphs - f.first_anchor,
+                    last: n,
+                });
             }
             _ => {}
         }

@@ -9,8 +9,7 @@ use super::units::{
     Affix, LineInfo, TAG_BLOCK, TAG_BLOCK_EXACT, TAG_EXACT, TAG_LINE, Unit, affixes, each_line,
     forms, hash, words,
 };
-use crate::engine::{Document, Scratch, domain};
-use std::cell::RefCell;
+use crate::engine::domain;
 use std::collections::{HashMap, HashSet};
 
 /// One document's occurrence of a frequent unit.
@@ -75,10 +74,6 @@ impl Pass2 {
     }
 }
 
-thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
-}
-
 /// Context lines longer than this are not stored with an example.
 const CONTEXT_MAX: usize = 300;
 /// Longest run of lines considered for a block.
@@ -88,17 +83,12 @@ impl Scan<'_> {
     /// Strips a document with the loaded rules: its clean text and the group
     /// it belongs to (and its URL's host).
     fn strip(&self, doc: &DocIn<'_>) -> (String, GroupKey, Option<String>) {
-        let d = Document {
-            id: doc.id,
-            text: doc.text,
-            source: None,
-            publisher: doc.publisher,
-            url: doc.url,
-        };
-        let stripped = SCRATCH.with(|s| self.stripper.strip_with(&d, &mut s.borrow_mut()));
+        let stripped = crate::batch::stripped(self.stripper, &doc.doc.document);
         // One registrable domain is one group: `cdn.naharnet.com` and
         // `naharnet.com` share their furniture.
         let host = doc
+            .doc
+            .document
             .url
             .and_then(domain::host_of)
             .map(|h| domain::registrable(&h).unwrap_or(h));
@@ -111,7 +101,10 @@ impl Scan<'_> {
                 },
                 name: p,
             },
-            None => match (doc.group.map(str::trim).filter(|g| !g.is_empty()), &host) {
+            None => match (
+                doc.doc.group.map(str::trim).filter(|g| !g.is_empty()),
+                &host,
+            ) {
                 (Some(g), _) => GroupKey {
                     kind: GroupKind::Field,
                     name: g.to_string(),

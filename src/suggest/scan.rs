@@ -5,14 +5,12 @@
 use super::Options;
 use super::counting::GroupKey;
 use super::sketch::Sketch;
+use crate::batch::read::{Doc, ReadError, Reader, Then, Visitor};
 use crate::batch::walk::{Input, Kind as InputKind};
 use crate::batch::{Failure, Observer};
-use crate::compress;
 use crate::engine::Stripper;
-use crate::jsonl::Row;
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::sync::Mutex;
 
 /// What a worker gathers; merged at the end.
@@ -62,13 +60,9 @@ impl<L: Local> Acc<L> {
     }
 }
 
-/// One document as read from the corpus.
+/// One document as read from the corpus, with where a pass finds it.
 pub(super) struct DocIn<'a> {
-    pub(super) id: &'a str,
-    pub(super) text: &'a str,
-    pub(super) publisher: Option<&'a str>,
-    pub(super) url: Option<&'a str>,
-    pub(super) group: Option<&'a str>,
+    pub(super) doc: Doc<'a>,
     pub(super) folder: &'a str,
     pub(super) ordinal: u64,
 }
@@ -77,10 +71,6 @@ pub(super) struct DocIn<'a> {
 const BATCH_FILES: usize = 256;
 /// Input bytes per parallel batch at most.
 const BATCH_BYTES: u64 = 64 << 20;
-/// JSONL rows per parallel block.
-const BLOCK_ROWS: usize = 1024;
-/// JSONL bytes per parallel block at most.
-const BLOCK_BYTES: usize = 8 << 20;
 
 type PerDoc<'f, L> = &'f (dyn Fn(&DocIn<'_>, &mut L) + Sync);
 
@@ -168,6 +158,17 @@ impl Scan<'_> {
         total
     }
 
+    /// The corpus reader of a scan: bad rows are skipped.
+    fn reader(&self) -> Reader<'_> {
+        Reader {
+            fields: &self.options.fields,
+            publisher: self.options.publisher.as_deref(),
+            group_by: self.options.group_by.as_deref(),
+            then: Then::Skipped,
+            pool: None,
+        }
+    }
+
     fn read<L: Local>(
         &self,
         index: usize,
@@ -177,8 +178,11 @@ impl Scan<'_> {
         want: Option<&Want>,
         per_doc: PerDoc<'_, L>,
     ) {
-        let shown = input.path.display().to_string();
-        let ordinal = (index as u64) << 32;
+        // Suggestions are drawn from text files and JSONL; Parquet shards
+        // are left out, as before `strip` read them.
+        if input.kind == InputKind::Parquet {
+            return;
+        }
         let folder = match input.rel.split_once('/') {
             Some((top, _)) => top.to_string(),
             None => input
@@ -187,180 +191,58 @@ impl Scan<'_> {
                 .and_then(|p| p.file_name())
                 .map_or_else(|| ".".to_string(), |n| n.to_string_lossy().into_owned()),
         };
+        let visitor = Pass {
+            folder: &folder,
+            ordinal: (index as u64) << 32,
+            want,
+            per_doc,
+        };
         // The third pass reads only the rows it wants, and stops after the
         // last one.
-        let wanted = |ordinal: u64| want.is_none_or(|w| w.docs.contains_key(&ordinal));
         let last_row = want.and_then(|w| w.files.get(&index).copied());
-        match input.kind {
-            // Suggestions are drawn from text files and JSONL; Parquet
-            // shards are left out, as before `strip` read them.
-            InputKind::Parquet => {}
-            InputKind::Text => {
-                if !wanted(ordinal) {
-                    return;
-                }
-                let bytes = match std::fs::read(&input.path) {
-                    Ok(b) => b,
-                    Err(e) => {
-                        acc.failures
-                            .push((ordinal, Failure::file(shown, format!("cannot read: {e}"))));
-                        return;
-                    }
-                };
-                if let Some(at) = memchr::memchr(0, &bytes) {
-                    let m = format!("binary file (NUL byte at offset {at}); skipped");
-                    acc.failures.push((ordinal, Failure::file(shown, m)));
-                    return;
-                }
-                let text = match std::str::from_utf8(&bytes) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        let m = format!(
-                            "not UTF-8 (invalid byte at offset {}); skipped",
-                            e.valid_up_to()
-                        );
-                        acc.failures.push((ordinal, Failure::file(shown, m)));
-                        return;
-                    }
-                };
-                let doc = DocIn {
-                    id: &input.rel,
-                    text,
-                    publisher: self.options.publisher.as_deref(),
-                    url: None,
-                    group: None,
-                    folder: &folder,
-                    ordinal,
-                };
-                per_doc(&doc, &mut acc.local);
-                acc.docs += 1;
+        self.reader().visit(input, last_row, &visitor, &mut |part| {
+            *acc = std::mem::take(acc).merge(part);
+            if acc.docs >= FLUSH_DOCS {
+                flush(sink, acc);
             }
-            InputKind::Jsonl => {
-                let mut reader = match compress::open(&input.path) {
-                    Ok((r, _)) => r,
-                    Err(e) => {
-                        acc.failures
-                            .push((ordinal, Failure::file(shown, format!("cannot read: {e}"))));
-                        return;
-                    }
-                };
-                let mut no = 0u64;
-                let mut done = false;
-                let mut block: Vec<(u64, Vec<u8>)> = Vec::with_capacity(BLOCK_ROWS);
-                let mut block_bytes = 0;
-                while !done {
-                    let mut line = Vec::new();
-                    match reader.read_until(b'\n', &mut line) {
-                        Ok(0) => done = true,
-                        Ok(n) => {
-                            no += 1;
-                            if wanted(ordinal + no) {
-                                block_bytes += n;
-                                block.push((no, line));
-                            }
-                            if last_row.is_some_and(|last| no >= last) {
-                                done = true;
-                            }
-                        }
-                        Err(e) => {
-                            let m = format!("cannot read (line {}): {e}", no + 1);
-                            acc.failures
-                                .push((ordinal + no + 1, Failure::file(shown.clone(), m)));
-                            done = true;
-                        }
-                    }
-                    if !block.is_empty()
-                        && (done || block.len() >= BLOCK_ROWS || block_bytes >= BLOCK_BYTES)
-                    {
-                        let mut part = block
-                            .par_iter()
-                            .fold(Acc::<L>::default, |mut a, (no, line)| {
-                                self.row(
-                                    input,
-                                    &shown,
-                                    &folder,
-                                    ordinal + no,
-                                    *no,
-                                    line,
-                                    &mut a,
-                                    per_doc,
-                                );
-                                a
-                            })
-                            .reduce(Acc::default, Acc::merge);
-                        flush(sink, &mut part);
-                        block.clear();
-                        block_bytes = 0;
-                    }
-                }
-            }
-        }
+        });
+    }
+}
+
+/// How a pass visits the documents of one input.
+struct Pass<'s, 'f, L> {
+    folder: &'s str,
+    /// The input's ordinal: its index, in the upper 32 bits.
+    ordinal: u64,
+    want: Option<&'s Want>,
+    per_doc: PerDoc<'f, L>,
+}
+
+impl<L: Local> Visitor for Pass<'_, '_, L> {
+    type Part = Acc<L>;
+
+    fn wants(&self, line: u64) -> bool {
+        self.want
+            .is_none_or(|w| w.docs.contains_key(&(self.ordinal + line)))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn row<L: Local>(
-        &self,
-        input: &Input,
-        shown: &str,
-        folder: &str,
-        ordinal: u64,
-        no: u64,
-        line: &[u8],
-        acc: &mut Acc<L>,
-        per_doc: PerDoc<'_, L>,
-    ) {
-        let fail = |acc: &mut Acc<L>, message: String| {
-            acc.failures.push((
-                ordinal,
-                Failure {
-                    file: shown.to_string(),
-                    line: Some(no),
-                    message,
-                },
-            ))
-        };
-        if line.iter().all(u8::is_ascii_whitespace) {
-            return;
-        }
-        let Ok(body) = std::str::from_utf8(line) else {
-            return fail(acc, "not UTF-8; skipped".into());
-        };
-        let row = match Row::parse(body.trim_end()) {
-            Ok(r) => r,
-            Err(e) => return fail(acc, format!("{e}; skipped")),
-        };
-        let fields = &self.options.fields;
-        let text = match row.text(&fields.text) {
-            Ok(Some(t)) => t,
-            Ok(None) => return fail(acc, format!("no `{}` field; skipped", fields.text)),
-            Err(e) => return fail(acc, format!("{e}; skipped")),
-        };
-        let first = |names: &[String]| names.iter().find_map(|n| row.string(n).ok().flatten());
-        let publisher = match &self.options.publisher {
-            Some(p) => Some(std::borrow::Cow::Borrowed(p.as_str())),
-            None => first(&fields.publisher),
-        };
-        let url = first(&fields.url);
-        let group = self
-            .options
-            .group_by
-            .as_deref()
-            .and_then(|f| row.string(f).ok().flatten());
-        let id = match row.string(&fields.id) {
-            Ok(Some(id)) => id.into_owned(),
-            _ => format!("{}:{no}", input.rel),
-        };
+    fn document(&self, doc: &Doc<'_>, acc: &mut Acc<L>) {
         let doc = DocIn {
-            id: &id,
-            text: &text,
-            publisher: publisher.as_deref(),
-            url: url.as_deref(),
-            group: group.as_deref(),
-            folder,
-            ordinal,
+            doc: *doc,
+            folder: self.folder,
+            ordinal: self.ordinal + doc.line.unwrap_or(0),
         };
-        per_doc(&doc, &mut acc.local);
+        (self.per_doc)(&doc, &mut acc.local);
         acc.docs += 1;
+    }
+
+    fn failure(&self, error: ReadError, acc: &mut Acc<L>) {
+        let ordinal = self.ordinal + error.position().unwrap_or(0);
+        acc.failures.push((ordinal, error.into()));
+    }
+
+    fn merge(&self, acc: &mut Acc<L>, later: Acc<L>) {
+        *acc = std::mem::take(acc).merge(later);
     }
 }
 

@@ -1991,6 +1991,36 @@ fn diff_color_always_adds_ansi_escapes() {
 }
 
 #[test]
+fn diff_reports_a_damaged_shard_as_strip_does() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    let rows: String = (0..2000)
+        .map(|i| format!("{{\"id\": \"r{i}\", \"text\": \"Row {i} of a shard cut short.\"}}\n"))
+        .collect();
+    let mut gz = gzip(rows.as_bytes());
+    gz.truncate(gz.len() / 2);
+    let shard = input.join("cut.jsonl.gz");
+    write(&shard, gz);
+    let shown = shard.display().to_string();
+    let failure = |stderr: &str| {
+        stderr
+            .lines()
+            .find(|l| l.contains(&shown))
+            .map(|l| l[l.find(&shown).unwrap()..].to_string())
+            .unwrap_or_else(|| panic!("{shown} not reported: {stderr}"))
+    };
+
+    let strip = chaff(&[&"strip", &input, &"--out", &tmp.path().join("out")]);
+    let diff = chaff(&[&"diff", &input, &"--color", &"never"]);
+
+    assert_eq!((strip.code, diff.code), (1, 1), "{strip:?} {diff:?}");
+    let said = failure(&strip.stderr);
+    assert!(said.contains(": cannot read (line "), "{said}");
+    assert_eq!(failure(&diff.stderr), said, "{diff:?}");
+    assert!(diff.stderr.ends_with("; 1 failed\n"), "{diff:?}");
+}
+
+#[test]
 fn rows_with_an_escaping_no_encoder_writes_restore_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
