@@ -6,7 +6,9 @@
 //! column replaced and every other column as it was. Each input row group
 //! becomes one output row group, so the file keeps its name, schema, row
 //! count, row order and row-group layout. The output is compressed with the
-//! codec of the input's first column chunk.
+//! codec of the input's first column chunk; every codec of the format but
+//! LZO is read and written (snappy, gzip, zstd, Brotli, LZ4_RAW and the
+//! Hadoop-framed LZ4).
 //!
 //! Hashes: a shard's `input_hash` is of its text column's values, in row
 //! order, each as a tag byte (0 for null, 1 for a value), the value's length

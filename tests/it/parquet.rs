@@ -17,7 +17,7 @@ use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, String
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -802,4 +802,59 @@ keep = ["The Example News Service building."]
     let back = tmp.path().join("back");
     assert_eq!(restore(&out, &back).code, 0);
     assert_eq!(read_shard(&back.join("n.parquet")).0, original);
+}
+
+// --- codecs --------------------------------------------------------------------------
+
+/// The codec of a shard's first column chunk.
+fn codec_of(path: &Path) -> Compression {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(fs::File::open(path).unwrap()).unwrap();
+    builder.metadata().row_group(0).column(0).compression()
+}
+
+#[test]
+fn lz4_brotli_and_gzip_shards_are_stripped_kept_in_their_codec_and_restored() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    let codecs = [
+        ("lz4_raw.parquet", Compression::LZ4_RAW),
+        ("lz4_hadoop.parquet", Compression::LZ4),
+        (
+            "brotli.parquet",
+            Compression::BROTLI(BrotliLevel::default()),
+        ),
+        ("gzip.parquet", Compression::GZIP(GzipLevel::default())),
+    ];
+    let original = batch(7, &[]);
+    for (name, codec) in codecs {
+        write_shard(&input.join(name), &original, 3, codec);
+    }
+    let out = tmp.path().join("out");
+    let run = strip(tmp.path(), &input, &out, &[], 0);
+    assert!(run.stderr.contains("0 failed"), "{run:?}");
+    for (name, codec) in codecs {
+        let (clean, groups) = read_shard(&out.join(name));
+        assert_eq!(groups, 3, "{name}");
+        assert_eq!(codec_of(&out.join(name)), codec, "{name} keeps its codec");
+        assert_eq!(without(&clean, "text"), without(&original, "text"));
+        for (i, text) in strings(&clean, "text").iter().enumerate() {
+            assert_eq!(
+                text.as_deref().unwrap(),
+                text_of(i).replace("\nRead more: the full story", ""),
+                "{name}"
+            );
+        }
+    }
+    assert_eq!(manifest(&out)["totals"]["edits"], 4 * 5);
+
+    let v = verify(&out);
+    assert_eq!(v.code, 0, "{v:?}");
+    let back = tmp.path().join("back");
+    let r = restore(&out, &back);
+    assert_eq!(r.code, 0, "{r:?}");
+    for (name, codec) in codecs {
+        let (rebuilt, _) = read_shard(&back.join(name));
+        assert_eq!(rebuilt, original, "{name}");
+        assert_eq!(codec_of(&back.join(name)), codec, "{name}");
+    }
 }
