@@ -16,8 +16,8 @@ use crate::support::{Run, chaff, scratch};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int16Type, Int32Type};
 use arrow_array::{
-    Array, ArrayRef, DictionaryArray, Float64Array, Int16Array, Int64Array, LargeStringArray,
-    RecordBatch, StringArray, StringViewArray,
+    Array, ArrayRef, BinaryArray, DictionaryArray, Float64Array, Int16Array, Int32Array,
+    Int64Array, LargeStringArray, RecordBatch, StringArray, StringViewArray,
 };
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
@@ -980,4 +980,55 @@ fn dictionary_large_and_view_text_columns_are_stripped_and_restored() {
         let want: Vec<Option<String>> = values.iter().map(|v| v.map(str::to_string)).collect();
         assert_eq!(any_strings(&rebuilt, "text"), want, "{name}");
     }
+}
+
+#[test]
+fn a_text_column_of_another_type_fails_its_shard_by_name_and_the_others_go_on() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    let base = batch(3, &[]);
+    let numbers = DictionaryArray::<Int32Type>::new(
+        Int32Array::from(vec![Some(0), None, Some(0)]),
+        Arc::new(Int64Array::from(vec![7])),
+    );
+    let bytes = BinaryArray::from(vec![Some(&b"a"[..]), Some(b"b"), None]);
+    write_shard(&input.join("a.parquet"), &base, 3, Compression::SNAPPY);
+    write_shard(
+        &input.join("b.parquet"),
+        &with_text(&base, Arc::new(numbers)),
+        3,
+        Compression::SNAPPY,
+    );
+    write_shard(
+        &input.join("c.parquet"),
+        &with_text(&base, Arc::new(bytes)),
+        3,
+        Compression::SNAPPY,
+    );
+    let out = tmp.path().join("out");
+    let run = strip(tmp.path(), &input, &out, &[], 1);
+    for (name, held) in [
+        ("b.parquet", "Dictionary(Int32, Int64)"),
+        ("c.parquet", "Binary"),
+    ] {
+        assert!(
+            run.stderr.contains(&format!(
+                "{}: column `text` (the text field) holds {held}, not strings; skipped",
+                input.join(name).display()
+            )),
+            "{run:?}"
+        );
+        assert!(!out.join(name).exists(), "{name}");
+    }
+    assert!(out.join("a.parquet").is_file());
+    assert_eq!(manifest(&out)["totals"]["failed_files"], 2);
+    assert_eq!(
+        walkdir(&out)
+            .iter()
+            .filter(|p| !p.starts_with(".chaff"))
+            .count(),
+        3,
+        "only a.parquet, the manifest and the records: {:?}",
+        walkdir(&out)
+    );
 }
