@@ -6,7 +6,17 @@
 //! column replaced and every other column as it was. Each input row group
 //! becomes one output row group, so the file keeps its name, schema, row
 //! count, row order and row-group layout. The output is compressed with the
-//! codec of the input's first column chunk.
+//! codec of the input's first column chunk; every codec of the format but
+//! LZO is read and written (snappy, gzip, zstd, Brotli, LZ4_RAW and the
+//! Hadoop-framed LZ4).
+//!
+//! The text column may be `Utf8`, `LargeUtf8` or `Utf8View`, and keeps its
+//! type. A text column that the file's Arrow schema makes a dictionary of
+//! strings (`Dictionary<Int32, Utf8>`, as pandas categoricals and some
+//! writers leave it) is read as the plain strings of the dictionary's value
+//! type, and the output column is of that type: stripped texts seldom
+//! repeat, and Parquet dictionary-encodes the column's pages either way. Any
+//! other type is the file's failure, naming the column.
 //!
 //! Hashes: a shard's `input_hash` is of its text column's values, in row
 //! order, each as a tag byte (0 for null, 1 for a value), the value's length
@@ -258,9 +268,15 @@ impl Cell<'_> {
     }
 }
 
-/// The index of the text column `name` in `schema`, or why there is none
-/// that can be read from `file`.
-fn text_column(schema: &Schema, name: &str, file: &str) -> Result<usize, ReadError> {
+/// The index of the text column `name` in `schema`, and the string type to
+/// read it as when the file's Arrow schema makes it a dictionary of strings
+/// (`None` when it is read as it is); or why there is no column that can be
+/// read from `file`.
+fn text_column(
+    schema: &Schema,
+    name: &str,
+    file: &str,
+) -> Result<(usize, Option<DataType>), ReadError> {
     let (at, field) = schema
         .column_with_name(name)
         .ok_or_else(|| ReadError::NoTextColumn {
@@ -268,13 +284,38 @@ fn text_column(schema: &Schema, name: &str, file: &str) -> Result<usize, ReadErr
             column: name.to_string(),
         })?;
     match field.data_type() {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Ok(at),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Ok((at, None)),
+        DataType::Dictionary(_, value)
+            if matches!(
+                value.as_ref(),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            ) =>
+        {
+            Ok((at, Some(value.as_ref().clone())))
+        }
         other => Err(ReadError::TextColumnType {
             file: file.to_string(),
             column: name.to_string(),
             found: other.to_string(),
         }),
     }
+}
+
+/// `schema` with column `at` of type `to`, all else as it was.
+fn with_column_type(schema: &Schema, at: usize, to: DataType) -> SchemaRef {
+    let fields: Vec<Arc<Field>> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            if i == at {
+                Arc::new(f.as_ref().clone().with_data_type(to.clone()))
+            } else {
+                f.clone()
+            }
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
 /// Adds one text value to a shard's text hash.
@@ -333,19 +374,31 @@ struct Shard {
 }
 
 impl Shard {
+    /// Opens the shard at `path`. A text column that the file's Arrow
+    /// schema makes a dictionary of strings is read as the plain strings of
+    /// the dictionary's value type (the values, not the keys, are the
+    /// texts), so it is stripped, hashed and written out as one.
     fn open(path: &Path, text_field: &str) -> Result<Shard, ReadError> {
         let shown = path.display().to_string();
         let file = File::open(path).map_err(|source| ReadError::Open {
             file: shown.clone(),
             source,
         })?;
-        let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| {
-            ReadError::NotParquet {
-                file: shown.clone(),
-                message: e.to_string(),
-            }
-        })?;
-        let text_at = text_column(meta.schema(), text_field, &shown)?;
+        let unreadable = |e: parquet::errors::ParquetError| ReadError::NotParquet {
+            file: shown.clone(),
+            message: e.to_string(),
+        };
+        let mut meta =
+            ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(unreadable)?;
+        let (text_at, plain) = text_column(meta.schema(), text_field, &shown)?;
+        if let Some(plain) = plain {
+            let schema = with_column_type(meta.schema(), text_at, plain);
+            meta = ArrowReaderMetadata::try_new(
+                meta.metadata().clone(),
+                ArrowReaderOptions::new().with_schema(schema),
+            )
+            .map_err(unreadable)?;
+        }
         Ok(Shard {
             file,
             shown,

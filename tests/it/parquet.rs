@@ -13,11 +13,16 @@
 //! unreadable.
 
 use crate::support::{Run, chaff, scratch};
-use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int16Type, Int32Type};
+use arrow_array::{
+    Array, ArrayRef, BinaryArray, DictionaryArray, Float64Array, Int16Array, Int32Array,
+    Int64Array, LargeStringArray, RecordBatch, StringArray, StringViewArray,
+};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{BrotliLevel, Compression, GzipLevel, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -802,4 +807,228 @@ keep = ["The Example News Service building."]
     let back = tmp.path().join("back");
     assert_eq!(restore(&out, &back).code, 0);
     assert_eq!(read_shard(&back.join("n.parquet")).0, original);
+}
+
+// --- codecs and string types --------------------------------------------------------
+
+/// The codec of a shard's first column chunk.
+fn codec_of(path: &Path) -> Compression {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(fs::File::open(path).unwrap()).unwrap();
+    builder.metadata().row_group(0).column(0).compression()
+}
+
+#[test]
+fn lz4_brotli_and_gzip_shards_are_stripped_kept_in_their_codec_and_restored() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    let codecs = [
+        ("lz4_raw.parquet", Compression::LZ4_RAW),
+        ("lz4_hadoop.parquet", Compression::LZ4),
+        (
+            "brotli.parquet",
+            Compression::BROTLI(BrotliLevel::default()),
+        ),
+        ("gzip.parquet", Compression::GZIP(GzipLevel::default())),
+    ];
+    let original = batch(7, &[]);
+    for (name, codec) in codecs {
+        write_shard(&input.join(name), &original, 3, codec);
+    }
+    let out = tmp.path().join("out");
+    let run = strip(tmp.path(), &input, &out, &[], 0);
+    assert!(run.stderr.contains("0 failed"), "{run:?}");
+    for (name, codec) in codecs {
+        let (clean, groups) = read_shard(&out.join(name));
+        assert_eq!(groups, 3, "{name}");
+        assert_eq!(codec_of(&out.join(name)), codec, "{name} keeps its codec");
+        assert_eq!(without(&clean, "text"), without(&original, "text"));
+        for (i, text) in strings(&clean, "text").iter().enumerate() {
+            assert_eq!(
+                text.as_deref().unwrap(),
+                text_of(i).replace("\nRead more: the full story", ""),
+                "{name}"
+            );
+        }
+    }
+    assert_eq!(manifest(&out)["totals"]["edits"], 4 * 5);
+
+    let v = verify(&out);
+    assert_eq!(v.code, 0, "{v:?}");
+    let back = tmp.path().join("back");
+    let r = restore(&out, &back);
+    assert_eq!(r.code, 0, "{r:?}");
+    for (name, codec) in codecs {
+        let (rebuilt, _) = read_shard(&back.join(name));
+        assert_eq!(rebuilt, original, "{name}");
+        assert_eq!(codec_of(&back.join(name)), codec, "{name}");
+    }
+}
+
+/// `batch` with its text column replaced by `text`.
+fn with_text(batch: &RecordBatch, text: ArrayRef) -> RecordBatch {
+    let schema = batch.schema();
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields[0] = Field::new("text", text.data_type().clone(), true);
+    let mut columns = batch.columns().to_vec();
+    columns[0] = text;
+    let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
+    RecordBatch::try_new(Arc::new(schema), columns).unwrap()
+}
+
+/// The values of a column of any string type.
+fn any_strings(batch: &RecordBatch, name: &str) -> Vec<Option<String>> {
+    let column = batch.column_by_name(name).expect("column");
+    let value = |i: usize| -> String {
+        match column.data_type() {
+            DataType::Utf8 => column.as_string::<i32>().value(i).to_string(),
+            DataType::LargeUtf8 => column.as_string::<i64>().value(i).to_string(),
+            DataType::Utf8View => column.as_string_view().value(i).to_string(),
+            other => panic!("{name} holds {other}"),
+        }
+    };
+    (0..column.len())
+        .map(|i| column.is_valid(i).then(|| value(i)))
+        .collect()
+}
+
+#[test]
+fn dictionary_large_and_view_text_columns_are_stripped_and_restored() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    let base = batch(6, &[4]);
+    let texts: Vec<Option<String>> = strings(&base, "text");
+    let refs: Vec<Option<&str>> = texts.iter().map(|t| t.as_deref()).collect();
+    // A dictionary whose values repeat, as a categorical column's do.
+    let repeated: Vec<Option<&str>> = (0..6)
+        .map(|i| if i == 4 { None } else { refs[i % 2] })
+        .collect();
+    let cases: [(&str, ArrayRef, Vec<Option<&str>>, DataType); 4] = [
+        (
+            "dictionary.parquet",
+            Arc::new(
+                repeated
+                    .iter()
+                    .copied()
+                    .collect::<DictionaryArray<Int32Type>>(),
+            ),
+            repeated.clone(),
+            DataType::Utf8,
+        ),
+        (
+            "large.parquet",
+            Arc::new(LargeStringArray::from(refs.clone())),
+            refs.clone(),
+            DataType::LargeUtf8,
+        ),
+        (
+            "view.parquet",
+            Arc::new(StringViewArray::from(refs.clone())),
+            refs.clone(),
+            DataType::Utf8View,
+        ),
+        (
+            "large_dictionary.parquet",
+            Arc::new(DictionaryArray::<Int16Type>::new(
+                Int16Array::from(vec![Some(0), Some(1), Some(0), Some(1), None, Some(1)]),
+                Arc::new(LargeStringArray::from(vec![refs[0], refs[1]])),
+            )),
+            vec![refs[0], refs[1], refs[0], refs[1], None, refs[1]],
+            DataType::LargeUtf8,
+        ),
+    ];
+    for (name, text, _, _) in &cases {
+        let shard = with_text(&base, text.clone());
+        write_shard(&input.join(name), &shard, 4, Compression::SNAPPY);
+        let (read, _) = read_shard(&input.join(name));
+        assert_eq!(
+            read.schema().field(0).data_type(),
+            text.data_type(),
+            "{name}"
+        );
+    }
+    let out = tmp.path().join("out");
+    let run = strip(tmp.path(), &input, &out, &[], 1);
+    let stripped = |t: &str| t.replace("\nRead more: the full story", "");
+    for (name, _, values, out_type) in &cases {
+        let (clean, groups) = read_shard(&out.join(name));
+        assert_eq!(groups, 2, "{name}");
+        assert_eq!(clean.schema().field(0).data_type(), out_type, "{name}");
+        assert_eq!(without(&clean, "text"), without(&base, "text"), "{name}");
+        let want: Vec<Option<String>> = values.iter().map(|v| v.map(stripped)).collect();
+        assert_eq!(any_strings(&clean, "text"), want, "{name}");
+        assert!(
+            run.stderr.contains(&format!(
+                "{}:5: `text` is null; kept unchanged",
+                input.join(name).display()
+            )),
+            "{run:?}"
+        );
+    }
+    let m = manifest(&out);
+    assert_eq!(m["totals"]["failed_files"], 0, "{run:?}");
+    assert_eq!(m["totals"]["failed_rows"], 4);
+
+    let v = verify(&out);
+    assert_eq!(v.code, 0, "{v:?}");
+    let back = tmp.path().join("back");
+    let r = restore(&out, &back);
+    assert_eq!(r.code, 0, "{r:?}");
+    for (name, _, values, out_type) in &cases {
+        let (rebuilt, _) = read_shard(&back.join(name));
+        assert_eq!(rebuilt.schema().field(0).data_type(), out_type, "{name}");
+        assert_eq!(without(&rebuilt, "text"), without(&base, "text"), "{name}");
+        let want: Vec<Option<String>> = values.iter().map(|v| v.map(str::to_string)).collect();
+        assert_eq!(any_strings(&rebuilt, "text"), want, "{name}");
+    }
+}
+
+#[test]
+fn a_text_column_of_another_type_fails_its_shard_by_name_and_the_others_go_on() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    let base = batch(3, &[]);
+    let numbers = DictionaryArray::<Int32Type>::new(
+        Int32Array::from(vec![Some(0), None, Some(0)]),
+        Arc::new(Int64Array::from(vec![7])),
+    );
+    let bytes = BinaryArray::from(vec![Some(&b"a"[..]), Some(b"b"), None]);
+    write_shard(&input.join("a.parquet"), &base, 3, Compression::SNAPPY);
+    write_shard(
+        &input.join("b.parquet"),
+        &with_text(&base, Arc::new(numbers)),
+        3,
+        Compression::SNAPPY,
+    );
+    write_shard(
+        &input.join("c.parquet"),
+        &with_text(&base, Arc::new(bytes)),
+        3,
+        Compression::SNAPPY,
+    );
+    let out = tmp.path().join("out");
+    let run = strip(tmp.path(), &input, &out, &[], 1);
+    for (name, held) in [
+        ("b.parquet", "Dictionary(Int32, Int64)"),
+        ("c.parquet", "Binary"),
+    ] {
+        assert!(
+            run.stderr.contains(&format!(
+                "{}: column `text` (the text field) holds {held}, not strings; skipped",
+                input.join(name).display()
+            )),
+            "{run:?}"
+        );
+        assert!(!out.join(name).exists(), "{name}");
+    }
+    assert!(out.join("a.parquet").is_file());
+    assert_eq!(manifest(&out)["totals"]["failed_files"], 2);
+    assert_eq!(
+        walkdir(&out)
+            .iter()
+            .filter(|p| !p.starts_with(".chaff"))
+            .count(),
+        3,
+        "only a.parquet, the manifest and the records: {:?}",
+        walkdir(&out)
+    );
 }
