@@ -233,7 +233,7 @@ const _: () = {
 #[error("cannot build the anchor automaton: {0}")]
 pub struct BuildError(#[from] aho_corasick::BuildError);
 
-/// The automaton key of an anchor: folded (see [`fold`]), trimmed unless the
+/// The automaton key of an anchor: folded (see [`mod@fold`]), trimmed unless the
 /// rule matches white space exactly, lowercase for a case-insensitive rule.
 pub fn anchor_key(rule: &Rule, anchor: &str) -> String {
     let folded = fold::fold(anchor);

@@ -1,7 +1,7 @@
 //! The rule file as it is written: serde types that mirror the TOML.
 //!
 //! Nothing here is validated beyond what serde checks (types, unknown keys).
-//! [`super::compile`] turns these into [`super::Rule`]s that cannot be invalid.
+//! The loader (`rules::compile`) turns these into [`super::Rule`]s that cannot be invalid.
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
