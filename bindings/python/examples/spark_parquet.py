@@ -11,6 +11,7 @@ provenance record as JSON).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from pyspark.sql import SparkSession
@@ -30,6 +31,9 @@ def main() -> None:
     builder = SparkSession.builder.appName("chaff")
     if args.master:
         builder = builder.master(args.master)
+    # The Python workers must run this interpreter, where chaff is
+    # installed; in local mode only the environment variable reaches them.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = builder.config("spark.pyspark.python", sys.executable)
     spark = builder.getOrCreate()
     df = spark.read.parquet(args.input)

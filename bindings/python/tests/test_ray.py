@@ -54,3 +54,31 @@ def test_callable_directly(corpus):
     out = fn(table)
     assert out.column("text").to_pylist() == list(corpus.values())
     assert all(n > 0 for n in out.column("chaff_edits").to_pylist())
+
+
+def test_example_runs(tmp_path, corpus):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pyarrow.parquet as pq
+
+    names = list(corpus)
+    (tmp_path / "in").mkdir()
+    pq.write_table(
+        pa.table({"id": names, "text": [corpus[n] for n in names]}),
+        str(tmp_path / "in" / "part-0.parquet"),
+    )
+    example = Path(__file__).resolve().parents[1] / "examples" / "ray_parquet.py"
+    # Its default number of actors leaves a CPU for the read and write
+    # tasks; with every CPU held by an actor, the job would never end.
+    done = subprocess.run(
+        [sys.executable, str(example), str(tmp_path / "in"), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    rows = pq.read_table(str(tmp_path / "out")).to_pylist()
+    assert sorted(r["id"] for r in rows) == sorted(names)
+    assert all(chaff.restore(r["text"], r["chaff_record"]) == corpus[r["id"]] for r in rows)
