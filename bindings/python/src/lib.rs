@@ -808,11 +808,14 @@ struct Columns<'a> {
     clean: Option<&'a str>,
 }
 
-/// A string column of any Arrow string type, read by row.
+/// A string column of any Arrow string type, or a dictionary of strings,
+/// read by row.
 enum Strings<'a> {
     Small(&'a StringArray),
     Large(&'a LargeStringArray),
     View(&'a StringViewArray),
+    /// A dictionary: each row's key into the values (`None` for a null row).
+    Dictionary(Box<Strings<'a>>, Vec<Option<usize>>),
 }
 
 impl<'a> Strings<'a> {
@@ -821,6 +824,20 @@ impl<'a> Strings<'a> {
             DataType::Utf8 => Ok(Strings::Small(array.as_string::<i32>())),
             DataType::LargeUtf8 => Ok(Strings::Large(array.as_string::<i64>())),
             DataType::Utf8View => Ok(Strings::View(array.as_string_view())),
+            DataType::Dictionary(_, value) if plain_string(value) => {
+                let dictionary = array.as_any_dictionary();
+                let keys = dictionary.keys();
+                let rows = dictionary
+                    .normalized_keys()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, k)| keys.is_valid(i).then_some(k))
+                    .collect();
+                Ok(Strings::Dictionary(
+                    Box::new(Strings::of(dictionary.values(), name)?),
+                    rows,
+                ))
+            }
             other => Err(PyTypeError::new_err(format!(
                 "column {name:?} must hold strings, not {other}"
             ))),
@@ -832,7 +849,27 @@ impl<'a> Strings<'a> {
             Strings::Small(a) => a.is_valid(i).then(|| a.value(i)),
             Strings::Large(a) => a.is_valid(i).then(|| a.value(i)),
             Strings::View(a) => a.is_valid(i).then(|| a.value(i)),
+            Strings::Dictionary(values, rows) => rows[i].and_then(|k| values.get(k)),
         }
+    }
+}
+
+/// Whether `data_type` is one of Arrow's string types.
+fn plain_string(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    )
+}
+
+/// The type a text column's output takes: its own, or for a dictionary of
+/// strings, the dictionary's string type (the output texts are no longer
+/// the dictionary's values).
+fn output_text_type(data_type: &DataType) -> Option<DataType> {
+    match data_type {
+        t if plain_string(t) => Some(t.clone()),
+        DataType::Dictionary(_, value) if plain_string(value) => Some(value.as_ref().clone()),
+        _ => None,
     }
 }
 
@@ -858,16 +895,13 @@ fn column_index(schema: &Schema, name: &str) -> PyResult<usize> {
 /// The schema of `strip_arrow`'s output for an input `schema`.
 fn output_schema(schema: &Schema, columns: &Columns<'_>) -> PyResult<SchemaRef> {
     let text = column_index(schema, columns.text)?;
-    let text_type = schema.field(text).data_type().clone();
-    if !matches!(
-        text_type,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
-    ) {
+    let input_type = schema.field(text).data_type();
+    let Some(text_type) = output_text_type(input_type) else {
         return Err(PyTypeError::new_err(format!(
-            "column {:?} must hold strings, not {text_type}",
+            "column {:?} must hold strings, not {input_type}",
             columns.text
         )));
-    }
+    };
     // Records are at least as long as the texts; they take the large type
     // when the text column does.
     let record_type = if text_type == DataType::LargeUtf8 {
@@ -943,7 +977,8 @@ impl PyStripper {
             })
             .collect();
 
-        let text_type = schema.field(text_index).data_type().clone();
+        let text_type = output_text_type(schema.field(text_index).data_type())
+            .expect("the output schema took the text column's type");
         let clean = string_array(
             &text_type,
             results.iter().map(|r| r.as_ref().map(|(c, _)| c.as_str())),

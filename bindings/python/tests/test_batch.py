@@ -153,6 +153,23 @@ def test_strip_arrow_empty_and_rerun(corpus, stripper):
     assert twice.column("text").to_pylist() == once.column("text").to_pylist()
 
 
+def test_strip_arrow_dictionary_text(corpus, stripper):
+    texts = list(corpus.values())
+    # A pandas categorical arrives as a dictionary: its values are the texts.
+    column = pa.array(texts + [None, texts[0]]).dictionary_encode()
+    assert pa.types.is_dictionary(column.type)
+    out = stripper.strip_arrow(pa.table({"text": column}))
+    assert out.schema.field("text").type == pa.string()
+    plain = stripper.strip_arrow(pa.table({"text": pa.array(texts + [None, texts[0]])}))
+    assert out.column("text").to_pylist() == plain.column("text").to_pylist()
+    assert out.column("chaff_record").to_pylist() == plain.column("chaff_record").to_pylist()
+    assert out.column("chaff_error").to_pylist()[-2] == 'column "text" is null'
+    # With a clean column, the input column is kept as it came.
+    kept = stripper.strip_arrow(pa.table({"text": column}), clean_column="clean")
+    assert kept.schema.field("text").type == column.type
+    assert kept.column("clean").to_pylist() == plain.column("text").to_pylist()
+
+
 def test_strip_arrow_errors(stripper):
     batch = pa.record_batch({"text": [1, 2]})
     with pytest.raises(TypeError, match="must hold strings"):
