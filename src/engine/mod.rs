@@ -43,9 +43,6 @@ use walk::Searcher;
 /// Most strip passes over one document.
 pub const MAX_PASSES: usize = 64;
 
-/// Marks an edit made by the tidy-up rather than by a rule.
-const TIDY: u32 = u32::MAX;
-
 /// A document to strip.
 #[derive(Debug, Clone, Copy)]
 pub struct Document<'a> {
@@ -123,21 +120,21 @@ struct Hit {
     end: usize,
 }
 
-/// A confirmed candidate span in the text of the current pass.
-#[derive(Debug)]
-struct Candidate {
-    start: usize,
-    end: usize,
-    rule: u32,
-    captures: Option<Box<[(String, String)]>>,
+/// What made a span: a rule (its index), or the white-space tidy-up at a
+/// removal point. Rules order before the tidy-up, and by index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Origin {
+    Rule(u32),
+    Tidy,
 }
 
-/// A removed span in the original's offsets.
+/// A span to remove: while a pass confirms and merges candidates, in the
+/// offsets of that pass's text; once removed, in the original's offsets.
 #[derive(Debug)]
-struct Removed {
+struct Span {
     start: usize,
     end: usize,
-    rule: u32,
+    origin: Origin,
     captures: Option<Box<[(String, String)]>>,
 }
 
@@ -147,7 +144,7 @@ struct Removed {
 pub struct Scratch {
     matches: Vec<Hit>,
     spare: Vec<Hit>,
-    candidates: Vec<Candidate>,
+    candidates: Vec<Span>,
     view: View,
     key: String,
 }
@@ -488,7 +485,7 @@ impl Stripper {
             publisher.resolved_by,
             Resolution::Signature | Resolution::Unknown
         );
-        let mut removed: Vec<Removed> = Vec::new();
+        let mut removed: Vec<Span> = Vec::new();
         let mut attribution = Attribution::default();
         let mut current: Cow<'_, str> = Cow::Borrowed(original);
         let ends_with_break = original.ends_with('\n');
@@ -560,10 +557,10 @@ impl Stripper {
                 let (tidied, _) = apply(next, tidy.iter().copied());
                 let tidy = tidy
                     .into_iter()
-                    .map(|(start, end)| Candidate {
+                    .map(|(start, end)| Span {
                         start,
                         end,
-                        rule: TIDY,
+                        origin: Origin::Tidy,
                         captures: None,
                     })
                     .collect();
@@ -919,13 +916,13 @@ impl Stripper {
         text: &'t str,
         matches: &[Hit],
         publisher: Option<usize>,
-        out: &mut Vec<Candidate>,
+        out: &mut Vec<Span>,
         attribution: &mut Attribution,
         layout: &mut Layout<'t>,
         key: &mut String,
     ) {
         out.clear();
-        let mut push = |c: Candidate, out: &mut Vec<Candidate>| {
+        let mut push = |c: Span, out: &mut Vec<Span>| {
             if let Some(caps) = &c.captures {
                 for (name, value) in caps.iter() {
                     attribution.add(name, value);
@@ -992,32 +989,34 @@ impl Stripper {
     fn with_neighbours<'t>(
         &self,
         text: &'t str,
-        mut spans: Vec<Candidate>,
+        mut spans: Vec<Span>,
         publisher: Option<usize>,
         layout: &mut Layout<'t>,
-    ) -> Vec<Candidate> {
+    ) -> Vec<Span> {
         let rules = self.rules.rules();
-        let matches = |targets: &[Target], rule: u32| {
-            rule != TIDY
-                && targets.iter().any(|t| match *t {
-                    Target::Rule(r) => r == rule,
-                    Target::Category(c) => rules[rule as usize].category == c,
-                })
+        let matches = |targets: &[Target], origin: Origin| {
+            let Origin::Rule(rule) = origin else {
+                return false;
+            };
+            targets.iter().any(|t| match *t {
+                Target::Rule(r) => r == rule,
+                Target::Category(c) => rules[rule as usize].category == c,
+            })
         };
         // A neighbour's removal may itself be followed: a few rounds reach
         // every chain the rules can form in practice.
         for _ in 0..4 {
-            let mut added: Vec<Candidate> = Vec::new();
+            let mut added: Vec<Span> = Vec::new();
             for n in &self.neighbours {
                 let r = &rules[n.rule as usize];
                 if !self.in_scope(r, publisher) {
                     continue;
                 }
                 for s in &spans {
-                    if matches(&n.after, s.rule) {
+                    if matches(&n.after, s.origin) {
                         run_of_lines(r, n.rule, text, layout, s.end, true, &mut added);
                     }
-                    if matches(&n.before, s.rule) {
+                    if matches(&n.before, s.origin) {
                         run_of_lines(r, n.rule, text, layout, s.start, false, &mut added);
                     }
                 }
@@ -1043,7 +1042,7 @@ impl Stripper {
         doc: &Document<'_>,
         publisher: PublisherInfo,
         clean: &str,
-        removed: Vec<Removed>,
+        removed: Vec<Span>,
         attribution: Attribution,
     ) -> Record {
         let original = doc.text;
@@ -1055,11 +1054,12 @@ impl Stripper {
             let char_start = chars;
             chars += original[r.start..r.end].chars().count();
             pos = r.end;
-            let (rule, category) = if r.rule == TIDY {
-                (TIDY_RULE.to_string(), TIDY_CATEGORY.to_string())
-            } else {
-                let rule = &self.rules.rules()[r.rule as usize];
-                (rule.id.clone(), rule.category.as_str().to_string())
+            let (rule, category) = match r.origin {
+                Origin::Tidy => (TIDY_RULE.to_string(), TIDY_CATEGORY.to_string()),
+                Origin::Rule(i) => {
+                    let rule = &self.rules.rules()[i as usize];
+                    (rule.id.clone(), rule.category.as_str().to_string())
+                }
             };
             edits.push(Edit {
                 rule,
@@ -1186,7 +1186,7 @@ fn run_of_lines(
     layout: &mut Layout<'_>,
     mut at: usize,
     forward: bool,
-    added: &mut Vec<Candidate>,
+    added: &mut Vec<Span>,
 ) {
     let bytes = text.as_bytes();
     for _ in 0..r.max_run {
@@ -1250,7 +1250,7 @@ fn confirm(
     start: usize,
     end: usize,
     layout: &mut Layout<'_>,
-) -> Option<Candidate> {
+) -> Option<Span> {
     let bytes = text.as_bytes();
     let (ls, le) = layout.line(start, end);
     let (us, ue) = match r.unit {
@@ -1396,10 +1396,10 @@ fn confirm(
             (s, text.len())
         }
     };
-    Some(Candidate {
+    Some(Span {
         start: span.0,
         end: span.1,
-        rule,
+        origin: Origin::Rule(rule),
         captures,
     })
 }
@@ -1433,7 +1433,7 @@ fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Whether every match lies within one of the sorted, disjoint `spans`.
-fn covers_all(spans: &[Candidate], matches: &[Hit]) -> bool {
+fn covers_all(spans: &[Span], matches: &[Hit]) -> bool {
     matches.iter().all(|&Hit { start, end, .. }| {
         let i = spans.partition_point(|c| c.end <= start);
         spans
@@ -1461,14 +1461,14 @@ fn shifted(at: usize, spans: &[(usize, usize)]) -> usize {
 
 /// Sorts candidates and makes them disjoint (see the module docs for the
 /// order). Returns the surviving spans.
-fn merge(candidates: &mut Vec<Candidate>) -> Vec<Candidate> {
+fn merge(candidates: &mut Vec<Span>) -> Vec<Span> {
     candidates.sort_unstable_by(|a, b| {
         a.start
             .cmp(&b.start)
             .then(b.end.cmp(&a.end))
-            .then(a.rule.cmp(&b.rule))
+            .then(a.origin.cmp(&b.origin))
     });
-    let mut out: Vec<Candidate> = Vec::with_capacity(candidates.len());
+    let mut out: Vec<Span> = Vec::with_capacity(candidates.len());
     let mut covered = 0;
     for mut c in candidates.drain(..) {
         if c.end <= covered || c.start == c.end {
@@ -1517,14 +1517,9 @@ fn apply(
 /// Maps spans of the current text (sorted, disjoint) to the original's
 /// offsets and adds them to `removed` (sorted, disjoint). A span that covers
 /// earlier removals is split around them.
-fn map_into(removed: &mut Vec<Removed>, original_len: usize, spans: Vec<Candidate>) {
+fn map_into(removed: &mut Vec<Span>, original_len: usize, spans: Vec<Span>) {
     if removed.is_empty() {
-        removed.extend(spans.into_iter().map(|c| Removed {
-            start: c.start,
-            end: c.end,
-            rule: c.rule,
-            captures: c.captures,
-        }));
+        removed.extend(spans);
         return;
     }
     // Kept segments of the original: (original start, original end, current start).
@@ -1555,10 +1550,10 @@ fn map_into(removed: &mut Vec<Removed>, original_len: usize, spans: Vec<Candidat
             let a = c.start.max(cs);
             let b = c.end.min(ce);
             if a < b {
-                added.push(Removed {
+                added.push(Span {
                     start: os + (a - cs),
                     end: os + (b - cs),
-                    rule: c.rule,
+                    origin: c.origin,
                     captures: captures.take(),
                 });
             }
@@ -1573,11 +1568,11 @@ fn map_into(removed: &mut Vec<Removed>, original_len: usize, spans: Vec<Candidat
 mod tests {
     use super::*;
 
-    fn cand(start: usize, end: usize, rule: u32) -> Candidate {
-        Candidate {
+    fn cand(start: usize, end: usize, rule: u32) -> Span {
+        Span {
             start,
             end,
-            rule,
+            origin: Origin::Rule(rule),
             captures: None,
         }
     }
@@ -1587,9 +1582,9 @@ mod tests {
         let mut c = vec![cand(5, 8, 0), cand(0, 4, 1), cand(0, 6, 2), cand(0, 6, 0)];
         let out: Vec<_> = merge(&mut c)
             .into_iter()
-            .map(|c| (c.start, c.end, c.rule))
+            .map(|c| (c.start, c.end, c.origin))
             .collect();
-        assert_eq!(out, [(0, 6, 0), (6, 8, 0)]);
+        assert_eq!(out, [(0, 6, Origin::Rule(0)), (6, 8, Origin::Rule(0))]);
     }
 
     #[test]
@@ -1675,23 +1670,16 @@ mod tests {
     #[test]
     fn map_into_splits_around_earlier_removals() {
         // Original "aXXbYYc": XX (1..3) and YY (4..6) were removed -> "abc".
-        let mut removed = vec![
-            Removed {
-                start: 1,
-                end: 3,
-                rule: 0,
-                captures: None,
-            },
-            Removed {
-                start: 4,
-                end: 6,
-                rule: 0,
-                captures: None,
-            },
-        ];
+        let mut removed = vec![cand(1, 3, 0), cand(4, 6, 0)];
         // Now remove "abc"[0..3] entirely.
         map_into(&mut removed, 7, vec![cand(0, 3, 1)]);
-        let got: Vec<_> = removed.iter().map(|r| (r.start, r.end, r.rule)).collect();
+        let got: Vec<_> = removed
+            .iter()
+            .map(|r| match r.origin {
+                Origin::Rule(i) => (r.start, r.end, i),
+                Origin::Tidy => panic!("no tidy-up here"),
+            })
+            .collect();
         assert_eq!(got, [(0, 1, 1), (1, 3, 0), (3, 4, 1), (4, 6, 0), (6, 7, 1)]);
     }
 }
