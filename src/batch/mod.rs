@@ -235,6 +235,33 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// An output of the file that could not be written.
+    pub fn write(file: impl Into<String>, error: WriteError) -> Failure {
+        Failure::file(file, error.to_string())
+    }
+}
+
+/// Why an output of a run (the output itself, its sidecar, its records or
+/// its attributes) could not be written. The message leaves out the file,
+/// which the [`Failure`] names.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// The output could not be written.
+    #[error("cannot write: {0}")]
+    Output(#[source] io::Error),
+    /// The sidecar of records could not be written.
+    #[error("cannot write sidecar: {0}")]
+    Sidecar(#[source] io::Error),
+    /// The records could not be written.
+    #[error("cannot write records: {0}")]
+    Records(#[source] io::Error),
+    /// The attributes could not be written.
+    #[error("cannot write attributes: {0}")]
+    Attributes(#[source] io::Error),
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
@@ -824,7 +851,12 @@ impl Journal {
 /// Strips one input file into its outputs.
 fn process(ctx: &Ctx<'_>, input: &Input) -> Result<Entry, Failure> {
     let fail = |m: String| Failure::file(input.path.display().to_string(), m);
-    let meta = std::fs::metadata(&input.path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let meta = std::fs::metadata(&input.path).map_err(|source| {
+        Failure::from(ReadError::Open {
+            file: input.path.display().to_string(),
+            source,
+        })
+    })?;
     let mut entry = Entry {
         summary: FileSummary::new(input),
         key: ctx.key.clone(),
@@ -897,7 +929,7 @@ fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), F
     let outcome = docs::strip(ctx.stripper, options, &doc);
     let out_path = options.out.join(&input.rel);
     write_atomic(&out_path, outcome.output.as_bytes())
-        .map_err(|e| Failure::file(out_path.display().to_string(), format!("cannot write: {e}")))?;
+        .map_err(|e| Failure::write(out_path.display().to_string(), WriteError::Output(e)))?;
     let record_json = serde_json::to_string(&outcome.record).expect("records serialize");
     let provenance = if docs::recorded(options, &outcome, text) {
         options.provenance
@@ -912,9 +944,8 @@ fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), F
             let side_rel = sidecar_name(&input.rel, Kind::Text);
             let side = options.out.join(&side_rel);
             let pretty = serde_json::to_vec_pretty(&outcome.record).expect("records serialize");
-            write_atomic(&side, &pretty).map_err(|e| {
-                Failure::file(side.display().to_string(), format!("cannot write: {e}"))
-            })?;
+            write_atomic(&side, &pretty)
+                .map_err(|e| Failure::write(side.display().to_string(), WriteError::Output(e)))?;
             entry
                 .side_hashes
                 .insert(side_rel, ctx.stripper.hash().hash(&pretty));
@@ -927,7 +958,7 @@ fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), F
         let attr = options.out.join(&attr_rel);
         let bytes = format!("{line}\n");
         write_atomic(&attr, bytes.as_bytes())
-            .map_err(|e| Failure::file(attr.display().to_string(), format!("cannot write: {e}")))?;
+            .map_err(|e| Failure::write(attr.display().to_string(), WriteError::Output(e)))?;
         entry
             .side_hashes
             .insert(attr_rel, ctx.stripper.hash().hash(bytes.as_bytes()));
@@ -943,13 +974,13 @@ fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), F
 
 fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), Failure> {
     let path = input.path.display().to_string();
-    let fail = |m: String| Failure::file(path.clone(), m);
+    let fail = |e: WriteError| Failure::write(path.clone(), e);
     let options = ctx.options;
     let (mut lines, compression) = Lines::open(input)?;
     entry.summary.compression = compression;
     let out_path = options.out.join(&input.rel);
     let mut out = output::CompressedAtomic::create(&out_path, compression)
-        .map_err(|e| Failure::file(out_path.display().to_string(), format!("cannot write: {e}")))?;
+        .map_err(|e| Failure::write(out_path.display().to_string(), WriteError::Output(e)))?;
     // Records go to the sidecar, or to a spool that `finish` copies into
     // the provenance file.
     let spool_rel = format!(
@@ -963,11 +994,11 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
                 &options.out.join(sidecar_name(&input.rel, Kind::Jsonl)),
                 Compression::None,
             )
-            .map_err(|e| fail(format!("cannot write sidecar: {e}")))?,
+            .map_err(|e| fail(WriteError::Sidecar(e)))?,
         ),
         ProvenanceMode::Jsonl => Some(
             output::CompressedAtomic::create(&options.out.join(&spool_rel), Compression::None)
-                .map_err(|e| fail(format!("cannot write records: {e}")))?,
+                .map_err(|e| fail(WriteError::Records(e)))?,
         ),
         ProvenanceMode::None | ProvenanceMode::Column => None,
     };
@@ -977,7 +1008,7 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
                 &options.out.join("attributes").join(name).join(&input.rel),
                 compression,
             )
-            .map_err(|e| fail(format!("cannot write attributes: {e}")))?,
+            .map_err(|e| fail(WriteError::Attributes(e)))?,
         ),
         None => None,
     };
@@ -1006,13 +1037,13 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
         for r in results {
             out_hash.update(&r.output);
             out.write_all(&r.output).map_err(|e| {
-                Failure::file(out_path.display().to_string(), format!("cannot write: {e}"))
+                Failure::write(out_path.display().to_string(), WriteError::Output(e))
             })?;
             entry.summary.bytes_out += r.output.len() as u64;
             if let Some(a) = attributes.as_mut() {
                 a.write_all(r.attributes.as_bytes())
                     .and_then(|_| a.write_all(b"\n"))
-                    .map_err(|e| fail(format!("cannot write attributes: {e}")))?;
+                    .map_err(|e| fail(WriteError::Attributes(e)))?;
                 attributes_hash.update(r.attributes.as_bytes());
                 attributes_hash.update(b"\n");
             }
@@ -1033,7 +1064,7 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
                     };
                     s.write_all(json.as_bytes())
                         .and_then(|_| s.write_all(b"\n"))
-                        .map_err(|e| fail(format!("cannot write records: {e}")))?;
+                        .map_err(|e| fail(WriteError::Records(e)))?;
                     records_hash.update(json.as_bytes());
                     records_hash.update(b"\n");
                 }
@@ -1043,10 +1074,9 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
         entry.summary.bytes_in += lines.bytes().len() as u64;
     }
     out.commit()
-        .map_err(|e| Failure::file(out_path.display().to_string(), format!("cannot write: {e}")))?;
+        .map_err(|e| Failure::write(out_path.display().to_string(), WriteError::Output(e)))?;
     if let Some(s) = sidecar {
-        s.commit()
-            .map_err(|e| fail(format!("cannot write records: {e}")))?;
+        s.commit().map_err(|e| fail(WriteError::Records(e)))?;
         let rel = if options.provenance == ProvenanceMode::Jsonl {
             entry.spool = Some(spool_rel.clone());
             spool_rel
@@ -1056,8 +1086,7 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
         entry.side_hashes.insert(rel, records_hash.finish());
     }
     if let (Some(a), Some(name)) = (attributes, &options.attributes) {
-        a.commit()
-            .map_err(|e| fail(format!("cannot write attributes: {e}")))?;
+        a.commit().map_err(|e| fail(WriteError::Attributes(e)))?;
         entry
             .side_hashes
             .insert(guard::attributes_rel(name, input), attributes_hash.finish());

@@ -29,6 +29,7 @@ use super::docs::{self, CellResult};
 use super::manifest::FileSummary;
 use super::output::{AtomicFile, CompressedAtomic};
 use super::read::{BLOCK_ROWS, Doc, ReadError, Reader, Visitor};
+use super::restore::RebuildError;
 use super::{Ctx, Entry, Failure, Input, PROVENANCE_COLUMN, ProvenanceMode, add_outcome, guard};
 use crate::compress::Compression;
 use crate::engine::Document;
@@ -716,12 +717,12 @@ fn process_shard(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
 }
 
 /// The hash of a file's bytes, made with the function of `like`.
-fn file_hash(path: &Path, like: &str) -> Result<String, String> {
+fn file_hash(path: &Path, like: &str) -> Result<String, RebuildError> {
     let kind = provenance::HashKind::of(like).unwrap_or_default();
-    let mut file = File::open(path).map_err(|e| e.to_string())?;
+    let mut file = File::open(path).map_err(RebuildError::Io)?;
     super::read_hash(&mut file, kind)
         .map(|(hash, _)| hash)
-        .map_err(|e| e.to_string())
+        .map_err(RebuildError::Io)
 }
 
 /// Rebuilds the input of the output shard `source` (or only checks that it
@@ -736,11 +737,11 @@ pub(super) fn restore_file(
     file: &FileSummary,
     records: Option<Vec<Record>>,
     text_field: &str,
-) -> Result<u64, String> {
+) -> Result<u64, RebuildError> {
     guarded(
         || rebuild(source, target, file, records, text_field),
         source,
-        |e| e.to_string(),
+        RebuildError::Read,
     )
 }
 
@@ -750,26 +751,26 @@ fn rebuild(
     file: &FileSummary,
     records: Option<Vec<Record>>,
     text_field: &str,
-) -> Result<u64, String> {
+) -> Result<u64, RebuildError> {
     let shown = source.display().to_string();
-    let at_file = |m: String| format!("{shown}: {m}");
+    let at_file = |e: RebuildError| RebuildError::in_file(&shown, e);
     if !file.output_hash.is_empty() {
         let found = file_hash(source, &file.output_hash).map_err(at_file)?;
         if found != file.output_hash {
-            return Err(format!(
-                "{shown}: output has hash {found}, the manifest says {}",
-                file.output_hash
-            ));
+            return Err(at_file(RebuildError::OutputHash {
+                found,
+                expected: file.output_hash.clone(),
+            }));
         }
     }
-    let shard = Shard::open(source, text_field).map_err(|e| e.to_string())?;
+    let shard = Shard::open(source, text_field).map_err(RebuildError::Read)?;
     let schema = shard.schema().clone();
     let column_at = match records {
         Some(_) => None,
         None => Some(
             schema
                 .index_of(PROVENANCE_COLUMN)
-                .map_err(|_| at_file(format!("no column `{PROVENANCE_COLUMN}` of records")))?,
+                .map_err(|_| at_file(RebuildError::NoRecordsColumn))?,
         ),
     };
     let mut by_row: HashMap<u64, Record> = records
@@ -787,24 +788,28 @@ fn rebuild(
     };
     let mut writer = match target {
         Some(target) => {
-            let out = AtomicFile::create(target)
-                .map_err(|e| format!("{}: cannot write: {e}", target.display()))?;
+            let out = AtomicFile::create(target).map_err(|source| RebuildError::Write {
+                file: target.display().to_string(),
+                source,
+            })?;
             Some(
                 ArrowWriter::try_new(
                     out,
                     rebuilt_schema.clone(),
                     Some(writer_properties(shard.meta.metadata())),
                 )
-                .map_err(|e| format!("{}: cannot write: {e}", target.display()))?,
+                .map_err(|source| RebuildError::ParquetWrite {
+                    file: target.display().to_string(),
+                    source,
+                })?,
             )
         }
         None => None,
     };
-    let cannot_write = |e: parquet::errors::ParquetError| {
-        format!(
-            "{}: cannot write: {e}",
-            target.unwrap_or(Path::new("")).display()
-        )
+    let written = target.unwrap_or(Path::new("")).display();
+    let cannot_write = |source: parquet::errors::ParquetError| RebuildError::ParquetWrite {
+        file: written.to_string(),
+        source,
     };
     let mut in_hash = provenance::HashKind::of(&file.input_hash)
         .unwrap_or_default()
@@ -813,13 +818,13 @@ fn rebuild(
     let mut docs = 0u64;
     for rg in 0..shard.row_groups() {
         shard
-            .each_batch(rg, &|e| Failure::from(e).message, &mut |batch| {
+            .each_batch(rg, &RebuildError::Batch, &mut |batch| {
                 let texts = Strings::of(batch.column(shard.text_at).as_ref())
-                    .ok_or_else(|| format!("column `{text_field}` holds no strings"))?;
+                    .ok_or_else(|| RebuildError::NoStrings(text_field.to_string()))?;
                 let in_column = match column_at {
                     Some(at) => {
                         Some(Strings::of(batch.column(at).as_ref()).ok_or_else(|| {
-                            format!("column `{PROVENANCE_COLUMN}` holds no strings")
+                            RebuildError::NoStrings(PROVENANCE_COLUMN.to_string())
                         })?)
                     }
                     None => None,
@@ -828,12 +833,12 @@ fn rebuild(
                 for i in 0..batch.num_rows() {
                     rows += 1;
                     let row = rows;
-                    let at = |m: String| format!("row {row}: {m}");
+                    let at = |e: RebuildError| RebuildError::at_row(row, e);
                     let record = match in_column {
                         Some(c) => match c.get(i) {
                             Some(json) => Some(
                                 serde_json::from_str::<Record>(json)
-                                    .map_err(|e| at(format!("`{PROVENANCE_COLUMN}`: {e}")))?,
+                                    .map_err(|e| at(RebuildError::CellRecord(e)))?,
                             ),
                             None => None,
                         },
@@ -843,13 +848,11 @@ fn rebuild(
                     let original = match (record, text) {
                         (None, text) => text.map(str::to_string),
                         (Some(_), None) => {
-                            return Err(at(format!(
-                                "a record for a row whose `{text_field}` is null"
-                            )));
+                            return Err(at(RebuildError::NullText(text_field.to_string())));
                         }
                         (Some(record), Some(text)) => {
-                            let original = provenance::restore(text, &record)
-                                .map_err(|e| at(e.to_string()))?;
+                            let original =
+                                provenance::restore(text, &record).map_err(|e| at(e.into()))?;
                             super::restore::check_record(&original, text, &record).map_err(at)?;
                             docs += 1;
                             Some(original)
@@ -866,7 +869,7 @@ fn rebuild(
                         columns.remove(at);
                     }
                     let out = RecordBatch::try_new(rebuilt_schema.clone(), columns)
-                        .map_err(|e| e.to_string())?;
+                        .map_err(RebuildError::Arrow)?;
                     w.write(&out).map_err(cannot_write)?;
                 }
                 Ok(())
@@ -877,32 +880,28 @@ fn rebuild(
         }
     }
     if let Some(row) = by_row.keys().min() {
-        return Err(at_file(format!(
-            "row {row}: a record names a row the file does not have"
-        )));
+        return Err(at_file(RebuildError::at_row(*row, RebuildError::NoSuchRow)));
     }
     if rows != file.rows {
-        return Err(at_file(format!(
-            "{rows} rows, the manifest says {}",
-            file.rows
-        )));
+        return Err(at_file(RebuildError::RowCount {
+            found: rows,
+            expected: file.rows,
+        }));
     }
     let found = in_hash.finish();
     if found != file.input_hash {
-        return Err(at_file(format!(
-            "rebuilt input has hash {found}, the manifest says {}",
-            file.input_hash
-        )));
+        return Err(at_file(RebuildError::InputHash {
+            found,
+            expected: file.input_hash.clone(),
+        }));
     }
     if let Some(w) = writer {
         w.into_inner()
             .map_err(cannot_write)?
             .commit()
-            .map_err(|e| {
-                format!(
-                    "{}: cannot write: {e}",
-                    target.unwrap_or(Path::new("")).display()
-                )
+            .map_err(|source| RebuildError::Write {
+                file: written.to_string(),
+                source,
             })?;
     }
     Ok(docs)
