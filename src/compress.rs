@@ -159,41 +159,24 @@ struct Gzip(flate2::write::GzEncoder<BufWriter<File>>);
 /// zstd output.
 struct Zstd(zstd::stream::write::Encoder<'static, BufWriter<File>>);
 
-impl Write for Plain {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.0.write_all(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
-    }
+/// `Write` for the output wrappers: every call goes to the wrapped writer.
+macro_rules! forward_write {
+    ($($name:ident),*) => {$(
+        impl Write for $name {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                self.0.write(buf)
+            }
+            fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+                self.0.write_all(buf)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                self.0.flush()
+            }
+        }
+    )*};
 }
 
-impl Write for Gzip {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.0.write_all(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
-    }
-}
-
-impl Write for Zstd {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.0.write_all(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
-    }
-}
+forward_write!(Plain, Gzip, Zstd);
 
 impl FinishWrite for Plain {
     fn finish(self: Box<Self>) -> io::Result<()> {
