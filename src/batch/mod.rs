@@ -260,6 +260,18 @@ pub enum WriteError {
     /// The attributes could not be written.
     #[error("cannot write attributes: {0}")]
     Attributes(#[source] io::Error),
+    /// The Parquet writer of the output failed.
+    #[cfg(feature = "parquet")]
+    #[error("cannot write: {0}")]
+    Parquet(#[source] ::parquet::errors::ParquetError),
+    /// A record batch of the output (the file named) could not be built.
+    #[cfg(feature = "parquet")]
+    #[error("cannot write {0}: {1}")]
+    Batch(String, #[source] arrow_schema::ArrowError),
+    /// A record batch could not be written to the output (the file named).
+    #[cfg(feature = "parquet")]
+    #[error("cannot write {0}: {1}")]
+    RowGroup(String, #[source] ::parquet::errors::ParquetError),
 }
 
 impl fmt::Display for Failure {

@@ -30,7 +30,9 @@ use super::manifest::FileSummary;
 use super::output::{AtomicFile, CompressedAtomic};
 use super::read::{BLOCK_ROWS, Doc, ReadError, Reader, Visitor};
 use super::restore::RebuildError;
-use super::{Ctx, Entry, Failure, Input, PROVENANCE_COLUMN, ProvenanceMode, add_outcome, guard};
+use super::{
+    Ctx, Entry, Failure, Input, PROVENANCE_COLUMN, ProvenanceMode, WriteError, add_outcome, guard,
+};
 use crate::compress::Compression;
 use crate::engine::Document;
 use crate::provenance::{self, Hasher, Record};
@@ -553,9 +555,9 @@ fn process_shard(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     }
     let schema = output_schema(shard.schema(), column);
     let out_path = options.out.join(&input.rel);
-    let cannot_write =
-        |e: String| Failure::file(out_path.display().to_string(), format!("cannot write: {e}"));
-    let out = AtomicFile::create(&out_path).map_err(|e| cannot_write(e.to_string()))?;
+    let shown_out = out_path.display().to_string();
+    let cannot_write = |e: WriteError| Failure::write(shown_out.clone(), e);
+    let out = AtomicFile::create(&out_path).map_err(|e| cannot_write(WriteError::Output(e)))?;
     let out = Hashing {
         inner: out,
         hasher: ctx.stripper.hash().hasher(),
@@ -565,7 +567,7 @@ fn process_shard(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
         schema.clone(),
         Some(writer_properties(shard.meta.metadata())),
     )
-    .map_err(|e| cannot_write(e.to_string()))?;
+    .map_err(|e| cannot_write(WriteError::Parquet(e)))?;
     let spool_rel = format!(
         ".chaff/records/{}{}.jsonl",
         input.rel,
@@ -575,11 +577,11 @@ fn process_shard(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     let mut records = match options.provenance {
         ProvenanceMode::Sidecar => Some(
             CompressedAtomic::create(&options.out.join(&sidecar_rel), Compression::None)
-                .map_err(|e| fail(format!("cannot write sidecar: {e}")))?,
+                .map_err(|e| Failure::write(path.clone(), WriteError::Sidecar(e)))?,
         ),
         ProvenanceMode::Jsonl => Some(
             CompressedAtomic::create(&options.out.join(&spool_rel), Compression::None)
-                .map_err(|e| fail(format!("cannot write records: {e}")))?,
+                .map_err(|e| Failure::write(path.clone(), WriteError::Records(e)))?,
         ),
         ProvenanceMode::Column | ProvenanceMode::None => None,
     };
@@ -590,7 +592,7 @@ fn process_shard(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     let mut attributes = match &attributes_rel {
         Some(rel) => Some(
             CompressedAtomic::create(&options.out.join(rel), Compression::None)
-                .map_err(|e| fail(format!("cannot write attributes: {e}")))?,
+                .map_err(|e| Failure::write(path.clone(), WriteError::Attributes(e)))?,
         ),
         None => None,
     };
@@ -650,7 +652,9 @@ fn process_shard(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
                         if let (Some(w), Some(json)) = (records.as_mut(), &r.record_json) {
                             w.write_all(json.as_bytes())
                                 .and_then(|_| w.write_all(b"\n"))
-                                .map_err(|e| fail(format!("cannot write records: {e}")))?;
+                                .map_err(|e| {
+                                    Failure::write(path.clone(), WriteError::Records(e))
+                                })?;
                             records_hash.update(json.as_bytes());
                             records_hash.update(b"\n");
                         }
@@ -667,7 +671,7 @@ fn process_shard(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
                 if let (Some(a), Some(line)) = (attributes.as_mut(), attributes_line) {
                     a.write_all(line.as_bytes())
                         .and_then(|_| a.write_all(b"\n"))
-                        .map_err(|e| fail(format!("cannot write attributes: {e}")))?;
+                        .map_err(|e| Failure::write(path.clone(), WriteError::Attributes(e)))?;
                     attributes_hash.update(line.as_bytes());
                     attributes_hash.update(b"\n");
                 }
@@ -677,27 +681,30 @@ fn process_shard(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
             if column {
                 columns.push(Arc::new(StringArray::from(out_records)));
             }
-            let out_batch = RecordBatch::try_new(schema.clone(), columns)
-                .map_err(|e| fail(format!("cannot write {}: {e}", out_path.display())))?;
-            writer
-                .write(&out_batch)
-                .map_err(|e| fail(format!("cannot write {}: {e}", out_path.display())))?;
+            let out_batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| {
+                Failure::write(path.clone(), WriteError::Batch(shown_out.clone(), e))
+            })?;
+            writer.write(&out_batch).map_err(|e| {
+                Failure::write(path.clone(), WriteError::RowGroup(shown_out.clone(), e))
+            })?;
             rows += n as u64;
             Ok(())
         })?;
         // One output row group per input row group.
-        writer.flush().map_err(|e| cannot_write(e.to_string()))?;
+        writer
+            .flush()
+            .map_err(|e| cannot_write(WriteError::Parquet(e)))?;
     }
     let out = writer
         .into_inner()
-        .map_err(|e| cannot_write(e.to_string()))?;
+        .map_err(|e| cannot_write(WriteError::Parquet(e)))?;
     entry.summary.output_hash = out.hasher.finish();
     out.inner
         .commit()
-        .map_err(|e| cannot_write(e.to_string()))?;
+        .map_err(|e| cannot_write(WriteError::Output(e)))?;
     if let Some(w) = records {
         w.commit()
-            .map_err(|e| fail(format!("cannot write records: {e}")))?;
+            .map_err(|e| Failure::write(path.clone(), WriteError::Records(e)))?;
         let rel = if options.provenance == ProvenanceMode::Jsonl {
             entry.spool = Some(spool_rel.clone());
             spool_rel
@@ -708,7 +715,7 @@ fn process_shard(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     }
     if let (Some(a), Some(rel)) = (attributes, attributes_rel) {
         a.commit()
-            .map_err(|e| fail(format!("cannot write attributes: {e}")))?;
+            .map_err(|e| Failure::write(path.clone(), WriteError::Attributes(e)))?;
         entry.side_hashes.insert(rel, attributes_hash.finish());
     }
     entry.summary.rows = rows;
