@@ -232,21 +232,28 @@ const LARGE_CLASS: usize = 16;
 fn costly_regexes(set: &RuleSet, findings: &mut Vec<Finding>) {
     for rule in set.rules() {
         let Some(re) = &rule.regex else { continue };
+        // The syntax tree tells where `\d` is written, its translation
+        // whether Unicode was on there (`(?-u:\d)` becomes a byte class).
+        let Ok(ast) = regex_syntax::ast::parse::Parser::new().parse(re.as_str()) else {
+            continue;
+        };
+        let Ok(hir) = regex_syntax::hir::translate::Translator::new().translate(re.as_str(), &ast)
+        else {
+            continue;
+        };
         let mut problems = Vec::new();
-        if unicode_digits(re.as_str()) {
+        if writes_digits(&ast) && any_class(&hir, &unicode_digits) {
             problems.push(
                 "`\\d` matches the digits of every script; write `[0-9]` (and add the other scripts' digits the rule needs)"
                     .to_string(),
             );
         }
-        if let Ok(hir) = regex_syntax::Parser::new().parse(re.as_str()) {
-            let mut worst = None;
-            large_repeats(&hir, &mut worst);
-            if let Some(n) = worst {
-                problems.push(format!(
-                    "a large character class is repeated up to {n} times, and each repetition is compiled as a copy; write `+` or `*` and bound the unit with `max-len`"
-                ));
-            }
+        let mut worst = None;
+        large_repeats(&hir, &mut worst);
+        if let Some(n) = worst {
+            problems.push(format!(
+                "a large character class is repeated up to {n} times, and each repetition is compiled as a copy; write `+` or `*` and bound the unit with `max-len`"
+            ));
         }
         for message in problems {
             findings.push(Finding {
@@ -260,64 +267,57 @@ fn costly_regexes(set: &RuleSet, findings: &mut Vec<Finding>) {
     }
 }
 
-/// Whether `source` uses `\d` with Unicode on (the default).
-fn unicode_digits(source: &str) -> bool {
-    use regex_syntax::ast::{self, Ast};
-    fn walk(ast: &Ast, found: &mut bool) {
-        match ast {
-            Ast::ClassPerl(c) if c.kind == ast::ClassPerlKind::Digit && !c.negated => {
-                *found = true;
-            }
-            Ast::ClassBracketed(c) => class_set(&c.kind, found),
-            Ast::Repetition(r) => walk(&r.ast, found),
-            Ast::Group(g) => walk(&g.ast, found),
-            Ast::Alternation(a) => a.asts.iter().for_each(|a| walk(a, found)),
-            Ast::Concat(c) => c.asts.iter().for_each(|a| walk(a, found)),
-            _ => {}
-        }
-    }
-    fn class_set(set: &ast::ClassSet, found: &mut bool) {
+/// Whether the regex writes `\d`, alone or in a bracketed class.
+fn writes_digits(ast: &regex_syntax::ast::Ast) -> bool {
+    use regex_syntax::ast::{Ast, ClassPerlKind, ClassSet, ClassSetItem};
+    fn in_set(set: &ClassSet) -> bool {
         match set {
-            ast::ClassSet::Item(item) => class_item(item, found),
-            ast::ClassSet::BinaryOp(op) => {
-                class_set(&op.lhs, found);
-                class_set(&op.rhs, found);
-            }
+            ClassSet::Item(item) => in_item(item),
+            ClassSet::BinaryOp(op) => in_set(&op.lhs) || in_set(&op.rhs),
         }
     }
-    fn class_item(item: &ast::ClassSetItem, found: &mut bool) {
+    fn in_item(item: &ClassSetItem) -> bool {
         match item {
-            ast::ClassSetItem::Perl(c) if c.kind == ast::ClassPerlKind::Digit => *found = true,
-            ast::ClassSetItem::Bracketed(c) => class_set(&c.kind, found),
-            ast::ClassSetItem::Union(u) => u.items.iter().for_each(|i| class_item(i, found)),
-            _ => {}
+            ClassSetItem::Perl(c) => c.kind == ClassPerlKind::Digit,
+            ClassSetItem::Bracketed(c) => in_set(&c.kind),
+            ClassSetItem::Union(u) => u.items.iter().any(in_item),
+            _ => false,
         }
     }
-    // Only with Unicode on does `\d` mean every script's digits; the
-    // translated form tells, since `(?-u:\d)` becomes a byte class.
-    let Ok(parsed) = regex_syntax::ast::parse::Parser::new().parse(source) else {
-        return false;
-    };
-    let mut found = false;
-    walk(&parsed, &mut found);
-    found
-        && regex_syntax::Parser::new()
-            .parse(source)
-            .is_ok_and(|hir| has_large_unicode_digits(&hir))
+    match ast {
+        Ast::ClassPerl(c) => c.kind == ClassPerlKind::Digit && !c.negated,
+        Ast::ClassBracketed(c) => in_set(&c.kind),
+        Ast::Repetition(r) => writes_digits(&r.ast),
+        Ast::Group(g) => writes_digits(&g.ast),
+        Ast::Alternation(a) => a.asts.iter().any(writes_digits),
+        Ast::Concat(c) => c.asts.iter().any(writes_digits),
+        _ => false,
+    }
 }
 
-/// Whether `hir` holds the Unicode digit class (or one as wide: the
-/// Arabic-Indic and the Devanagari digits, and no letters).
-fn has_large_unicode_digits(hir: &regex_syntax::hir::Hir) -> bool {
+/// Whether `class` is the Unicode digit class, or one as wide: the
+/// Arabic-Indic and the Devanagari digits, and no letters.
+fn unicode_digits(class: &regex_syntax::hir::ClassUnicode) -> bool {
+    let holds = |ch: char| {
+        class
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= ch && ch <= r.end())
+    };
+    holds('\u{0660}') && holds('\u{0966}') && !holds('a')
+}
+
+/// Whether a Unicode class in `hir` satisfies `test`.
+fn any_class(
+    hir: &regex_syntax::hir::Hir,
+    test: &dyn Fn(&regex_syntax::hir::ClassUnicode) -> bool,
+) -> bool {
     use regex_syntax::hir::{Class, HirKind};
     match hir.kind() {
-        HirKind::Class(Class::Unicode(c)) => {
-            let holds = |ch: char| c.ranges().iter().any(|r| r.start() <= ch && ch <= r.end());
-            holds('\u{0660}') && holds('\u{0966}') && !holds('a')
-        }
-        HirKind::Repetition(r) => has_large_unicode_digits(&r.sub),
-        HirKind::Capture(c) => has_large_unicode_digits(&c.sub),
-        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(has_large_unicode_digits),
+        HirKind::Class(Class::Unicode(c)) => test(c),
+        HirKind::Repetition(r) => any_class(&r.sub, test),
+        HirKind::Capture(c) => any_class(&c.sub, test),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(|h| any_class(h, test)),
         _ => false,
     }
 }
@@ -330,7 +330,7 @@ fn large_repeats(hir: &regex_syntax::hir::Hir, worst: &mut Option<u32>) {
         HirKind::Repetition(r) => {
             if let Some(max) = r.max
                 && max >= COSTLY_REPEAT
-                && has_large_class(&r.sub)
+                && any_class(&r.sub, &|c| c.ranges().len() > LARGE_CLASS)
             {
                 *worst = Some(worst.map_or(max, |w| w.max(max)));
             }
@@ -341,17 +341,6 @@ fn large_repeats(hir: &regex_syntax::hir::Hir, worst: &mut Option<u32>) {
             v.iter().for_each(|h| large_repeats(h, worst));
         }
         _ => {}
-    }
-}
-
-fn has_large_class(hir: &regex_syntax::hir::Hir) -> bool {
-    use regex_syntax::hir::{Class, HirKind};
-    match hir.kind() {
-        HirKind::Class(Class::Unicode(c)) => c.ranges().len() > LARGE_CLASS,
-        HirKind::Repetition(r) => has_large_class(&r.sub),
-        HirKind::Capture(c) => has_large_class(&c.sub),
-        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(has_large_class),
-        _ => false,
     }
 }
 
