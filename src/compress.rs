@@ -33,8 +33,16 @@ const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 const HEAD_LEN: usize = 4;
 /// Buffer size for readers and writers: shards are read and written in bulk.
 const BUF_LEN: usize = 256 * 1024;
-/// zstd level used by [`writer`]: zstd's own default, a good speed/size trade.
-const ZSTD_LEVEL: i32 = 3;
+/// zstd level of [`Levels::default`]: zstd's own default, a good speed/size
+/// trade.
+pub const ZSTD_LEVEL: i32 = 3;
+/// gzip level of [`Levels::default`]: gzip's own default.
+pub const GZIP_LEVEL: u32 = 6;
+/// The levels a gzip stream can be written at.
+pub const GZIP_LEVELS: std::ops::RangeInclusive<u32> = 0..=9;
+/// The levels a zstd stream can be written at (the ones past 19 use much
+/// more memory).
+pub const ZSTD_LEVELS: std::ops::RangeInclusive<i32> = 1..=22;
 
 /// The compression of a shard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -67,6 +75,24 @@ impl Compression {
             Some(e) if e.eq_ignore_ascii_case("gz") => Compression::Gzip,
             Some(e) if e.eq_ignore_ascii_case("zst") => Compression::Zstd,
             _ => Compression::None,
+        }
+    }
+}
+
+/// The levels compressed outputs are written at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Levels {
+    /// gzip, 0 (stored) to 9 (smallest); [`GZIP_LEVEL`] by default.
+    pub gzip: u32,
+    /// zstd, 1 (fastest) to 22 (smallest); [`ZSTD_LEVEL`] by default.
+    pub zstd: i32,
+}
+
+impl Default for Levels {
+    fn default() -> Levels {
+        Levels {
+            gzip: GZIP_LEVEL,
+            zstd: ZSTD_LEVEL,
         }
     }
 }
@@ -124,22 +150,56 @@ pub trait FinishWrite: Write + Send {
     fn finish(self: Box<Self>) -> io::Result<()>;
 }
 
-/// Wraps `file` in a buffered writer that compresses with `c`.
-///
-/// gzip is written at flate2's default level as one member; zstd at level 3
-/// as one frame. Call [`FinishWrite::finish`] when done.
+/// Wraps `file` in a buffered writer that compresses with `c` at the
+/// default [`Levels`]: gzip at level 6 as one member, zstd at level 3 as one
+/// frame. Call [`FinishWrite::finish`] when done.
 pub fn writer(file: File, c: Compression) -> io::Result<Box<dyn FinishWrite>> {
+    writer_with(file, c, Levels::default())
+}
+
+/// [`writer`] at the given levels. A level out of its range is an
+/// `InvalidInput` error.
+pub fn writer_with(file: File, c: Compression, levels: Levels) -> io::Result<Box<dyn FinishWrite>> {
     let buffered = BufWriter::with_capacity(BUF_LEN, file);
     Ok(match c {
         Compression::None => Box::new(Plain(buffered)),
-        Compression::Gzip => Box::new(Gzip(flate2::write::GzEncoder::new(
-            buffered,
-            flate2::Compression::default(),
-        ))),
-        Compression::Zstd => Box::new(Zstd(zstd::stream::write::Encoder::new(
-            buffered, ZSTD_LEVEL,
-        )?)),
+        Compression::Gzip => {
+            if !GZIP_LEVELS.contains(&levels.gzip) {
+                return Err(bad_level("gzip", levels.gzip, GZIP_LEVELS));
+            }
+            Box::new(Gzip(flate2::write::GzEncoder::new(
+                buffered,
+                flate2::Compression::new(levels.gzip),
+            )))
+        }
+        Compression::Zstd => Box::new(Zstd(zstd_encoder(buffered, levels.zstd)?)),
     })
+}
+
+/// A zstd encoder writing into `inner` at `level` (in [`ZSTD_LEVELS`]).
+pub fn zstd_encoder<W: Write>(
+    inner: W,
+    level: i32,
+) -> io::Result<zstd::stream::write::Encoder<'static, W>> {
+    if !ZSTD_LEVELS.contains(&level) {
+        return Err(bad_level("zstd", level, ZSTD_LEVELS));
+    }
+    zstd::stream::write::Encoder::new(inner, level)
+}
+
+fn bad_level<T: std::fmt::Display>(
+    codec: &str,
+    level: T,
+    range: std::ops::RangeInclusive<T>,
+) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "{codec} level {level} is out of range ({}-{})",
+            range.start(),
+            range.end()
+        ),
+    )
 }
 
 /// Flushes a `BufWriter` into its file and surfaces the file's write error.
@@ -243,6 +303,37 @@ mod tests {
             // Line-by-line reading works through the boxed reader too.
             let (r, _) = open(&path).unwrap();
             assert_eq!(r.lines().count(), 20_000, "{name}");
+        }
+    }
+
+    #[test]
+    fn levels_change_the_bytes_not_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = body();
+        for c in [Compression::Gzip, Compression::Zstd] {
+            let mut sizes = Vec::new();
+            for (gzip, zstd) in [(1, 1), (9, 19)] {
+                let path = dir.path().join(format!("l{gzip}"));
+                let mut w =
+                    writer_with(File::create(&path).unwrap(), c, Levels { gzip, zstd }).unwrap();
+                w.write_all(data.as_bytes()).unwrap();
+                w.finish().unwrap();
+                sizes.push(std::fs::metadata(&path).unwrap().len());
+                assert!(read_all(&path).0 == data, "{c:?} at {gzip}/{zstd}");
+            }
+            assert!(sizes[1] < sizes[0], "{c:?}: {sizes:?}");
+        }
+        let path = dir.path().join("bad");
+        for (c, levels) in [
+            (Compression::Gzip, Levels { gzip: 10, zstd: 3 }),
+            (Compression::Zstd, Levels { gzip: 6, zstd: 0 }),
+            (Compression::Zstd, Levels { gzip: 6, zstd: 23 }),
+        ] {
+            let e = writer_with(File::create(&path).unwrap(), c, levels)
+                .err()
+                .expect("out of range");
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{c:?}");
+            assert!(e.to_string().contains("out of range"), "{e}");
         }
     }
 

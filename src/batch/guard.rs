@@ -7,7 +7,7 @@
 //! link, not its target, so the name is not resolved; the folders are.
 
 use super::walk::{Input, Kind, is_reserved};
-use super::{Failure, Options, ProvenanceMode, sidecar_name};
+use super::{Failure, Options, ProvenanceMode};
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
@@ -78,7 +78,9 @@ impl Places {
 pub(super) fn outputs_of(input: &Input, options: &Options) -> Vec<(String, &'static str)> {
     let mut paths = vec![(input.rel.clone(), "output")];
     match options.provenance {
-        ProvenanceMode::Sidecar => paths.push((sidecar_name(&input.rel, input.kind), "sidecar")),
+        ProvenanceMode::Sidecar => {
+            paths.push((options.sidecar_name(&input.rel, input.kind), "sidecar"))
+        }
         ProvenanceMode::Jsonl if input.kind != Kind::Text => paths.push((
             format!(
                 ".chaff/records/{}{}.jsonl",

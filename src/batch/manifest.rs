@@ -150,6 +150,9 @@ pub struct RunOptions {
     /// Which documents got a record.
     #[serde(default)]
     pub records: super::Records,
+    /// Whether the records files are compressed (`none` or `zstd`).
+    #[serde(default = "super::RecordsCompression::earlier")]
+    pub records_compression: super::RecordsCompression,
     /// What each JSONL row says in `metadata.chaff`.
     #[serde(default = "super::RowSummary::earlier")]
     pub row_summary: super::RowSummary,
@@ -266,6 +269,7 @@ impl Head {
                 mode: options.mode,
                 provenance: options.provenance,
                 records: options.records,
+                records_compression: options.records_compression,
                 row_summary: options.row_summary,
                 attributes: options.attributes.clone(),
                 fields: options.fields.clone(),

@@ -22,7 +22,7 @@ pub mod walk;
 pub use guard::Refused;
 pub use lock::Lock;
 pub use manifest::Manifest;
-pub use output::{AtomicFile, named, write_atomic};
+pub use output::{AtomicFile, CompressedAtomic, named, write_atomic};
 pub use walk::{Input, Kind, WalkError, WalkOptions};
 
 use crate::compress::{self, Compression};
@@ -96,6 +96,67 @@ pub enum Records {
     Edited,
 }
 
+/// Whether the records files are compressed: `OUT/provenance.jsonl` and the
+/// sidecars of JSONL and Parquet outputs (a text output's one-record
+/// sidecar never is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordsCompression {
+    /// zstd when some input is compressed (a `.gz` or `.zst` JSONL shard,
+    /// or a Parquet shard), plain otherwise. A run resolves it before it
+    /// starts; a manifest never says `auto`.
+    #[default]
+    Auto,
+    /// zstd: `provenance.jsonl.zst`, `<name>.prov.jsonl.zst`. The provenance
+    /// file holds one zstd frame per input, so a resumed input's records are
+    /// copied as they are.
+    Zstd,
+    /// Plain JSONL.
+    None,
+}
+
+impl RecordsCompression {
+    /// What a run over `inputs` writes.
+    pub fn resolve(self, inputs: &[Input]) -> RecordsCompression {
+        match self {
+            RecordsCompression::Auto => {
+                let compressed = inputs.iter().any(|i| {
+                    i.kind == Kind::Parquet
+                        || i.kind == Kind::Jsonl
+                            && Compression::detect(&i.path, b"") != Compression::None
+                });
+                if compressed {
+                    RecordsCompression::Zstd
+                } else {
+                    RecordsCompression::None
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// `.zst` when compressed, else nothing.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            RecordsCompression::Zstd => ".zst",
+            RecordsCompression::Auto | RecordsCompression::None => "",
+        }
+    }
+
+    /// The compression of the records files.
+    pub fn compression(self) -> Compression {
+        match self {
+            RecordsCompression::Zstd => Compression::Zstd,
+            RecordsCompression::Auto | RecordsCompression::None => Compression::None,
+        }
+    }
+
+    /// What manifests written before records could be compressed say.
+    pub(crate) fn earlier() -> RecordsCompression {
+        RecordsCompression::None
+    }
+}
+
 /// The column `--provenance column` adds to Parquet outputs.
 pub const PROVENANCE_COLUMN: &str = "chaff";
 
@@ -110,6 +171,10 @@ pub struct Options {
     pub provenance: ProvenanceMode,
     /// Which documents get a record.
     pub records: Records,
+    /// Whether the records files are compressed.
+    pub records_compression: RecordsCompression,
+    /// Levels of the compressed outputs (shards, records, attributes).
+    pub levels: compress::Levels,
     /// What each JSONL row says in `metadata.chaff`.
     pub row_summary: RowSummary,
     /// Write Dolma attribute files under `attributes/NAME/`.
@@ -151,6 +216,8 @@ impl Options {
             mode: Mode::Strip,
             provenance: ProvenanceMode::Jsonl,
             records: Records::All,
+            records_compression: RecordsCompression::Auto,
+            levels: compress::Levels::default(),
             row_summary: RowSummary::Compact,
             attributes: None,
             fields: Fields::default(),
@@ -174,10 +241,19 @@ impl Options {
         }
     }
 
-    /// The provenance file of this run.
+    /// The provenance file of this run (`provenance.jsonl`, or
+    /// `provenance.jsonl.zst` with compressed records).
     pub fn provenance_path(&self) -> PathBuf {
-        self.out
-            .join(format!("provenance{}.jsonl", self.rank_suffix()))
+        self.out.join(format!(
+            "provenance{}.jsonl{}",
+            self.rank_suffix(),
+            self.records_compression.suffix()
+        ))
+    }
+
+    /// The sidecar of records of the output `rel`.
+    pub fn sidecar_name(&self, rel: &str, kind: Kind) -> String {
+        sidecar_name(rel, kind, self.records_compression)
     }
 
     /// The manifest of this run.
@@ -201,6 +277,7 @@ impl Options {
             "mode": self.mode,
             "provenance": self.provenance,
             "records": self.records,
+            "records_compression": self.records_compression,
             "row_summary": self.row_summary,
             "attributes": self.attributes,
             "fields": self.fields,
@@ -364,7 +441,8 @@ struct Entry {
 struct Stored {
     /// Byte offset of the first record.
     offset: u64,
-    /// Bytes of records (each with its line break).
+    /// Bytes of the file that hold them: the records, each with its line
+    /// break, or their zstd frame when records are compressed.
     len: u64,
     /// Hash of those bytes.
     hash: String,
@@ -399,6 +477,11 @@ pub fn strip(
         &mut summary.failures,
     )
     .map_err(io::Error::other)?;
+    let resolved = Options {
+        records_compression: options.records_compression.resolve(&inputs),
+        ..options.clone()
+    };
+    let options = &resolved;
     guard::check_strip(paths, &inputs, options).map_err(Refused::into_io)?;
     let inputs = guard::claim(inputs, options, &mut summary.failures);
     // Held until the manifest is written: two runs into one folder would
@@ -545,20 +628,43 @@ fn finish(
                 hasher: ctx.stripper.hash().hasher(),
                 written: 0,
             };
-            let w = &mut hashing;
-            for r in &entry.records {
-                w.write_all(r.get().as_bytes())
-                    .and_then(|_| w.write_all(b"\n"))
-                    .map_err(named(&provenance_path))?;
+            let spool_rel = entry.spool.take();
+            let spool = spool_rel.as_ref().map(|rel| options.out.join(rel));
+            let fresh = !entry.records.is_empty()
+                || spool
+                    .as_ref()
+                    .is_some_and(|p| std::fs::metadata(p).map_or(true, |m| m.len() > 0));
+            if fresh {
+                // This input's records, compressed as one frame of their
+                // own when records are.
+                let copy = |w: &mut dyn Write| -> io::Result<()> {
+                    for r in &entry.records {
+                        w.write_all(r.get().as_bytes())
+                            .and_then(|_| w.write_all(b"\n"))
+                            .map_err(named(&provenance_path))?;
+                    }
+                    if let Some(path) = &spool {
+                        File::open(path)
+                            .and_then(|mut f| io::copy(&mut f, w))
+                            .map_err(named(path))?;
+                    }
+                    Ok(())
+                };
+                match options.records_compression {
+                    RecordsCompression::Zstd => {
+                        let mut frame = compress::zstd_encoder(&mut hashing, options.levels.zstd)
+                            .map_err(named(&provenance_path))?;
+                        copy(&mut frame)?;
+                        frame.finish().map_err(named(&provenance_path))?;
+                    }
+                    RecordsCompression::Auto | RecordsCompression::None => copy(&mut hashing)?,
+                }
             }
-            if let Some(spool) = entry.spool.take() {
-                let path = options.out.join(&spool);
-                File::open(&path)
-                    .and_then(|mut f| io::copy(&mut f, w))
-                    .map_err(named(&path))?;
-                entry.side_hashes.remove(&spool);
+            if let (Some(rel), Some(path)) = (spool_rel, spool) {
+                entry.side_hashes.remove(&rel);
                 spools.push(path);
             }
+            let w = &mut hashing;
             if let Some(stored) = entry.stored.take() {
                 if previous.is_none() {
                     previous = Some(File::open(&provenance_path).map_err(named(&provenance_path))?);
@@ -678,7 +784,7 @@ fn reusable(ctx: &Ctx<'_>, input: &Input, journal: &Path, at: (u64, u64)) -> Opt
             || ctx
                 .options
                 .out
-                .join(sidecar_name(&input.rel, input.kind))
+                .join(ctx.options.sidecar_name(&input.rel, input.kind))
                 .is_file())
         && entry
             .spool
@@ -772,11 +878,12 @@ fn modified_ns(meta: &std::fs::Metadata) -> Option<u128> {
         .map(|d| d.as_nanos())
 }
 
-/// The sidecar file of an output.
-pub fn sidecar_name(rel: &str, kind: Kind) -> String {
+/// The sidecar file of an output, with records compressed as `records`
+/// says (a text output's sidecar is one record, never compressed).
+pub fn sidecar_name(rel: &str, kind: Kind, records: RecordsCompression) -> String {
     match kind {
         Kind::Text => format!("{rel}.prov.json"),
-        Kind::Jsonl | Kind::Parquet => format!("{rel}.prov.jsonl"),
+        Kind::Jsonl | Kind::Parquet => format!("{rel}.prov.jsonl{}", records.suffix()),
     }
 }
 
@@ -953,7 +1060,7 @@ fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), F
             .records
             .push(RawValue::from_string(record_json).expect("valid JSON")),
         ProvenanceMode::Sidecar => {
-            let side_rel = sidecar_name(&input.rel, Kind::Text);
+            let side_rel = options.sidecar_name(&input.rel, Kind::Text);
             let side = options.out.join(&side_rel);
             let pretty = serde_json::to_vec_pretty(&outcome.record).expect("records serialize");
             write_atomic(&side, &pretty)
@@ -991,7 +1098,7 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     let (mut lines, compression) = Lines::open(input)?;
     entry.summary.compression = compression;
     let out_path = options.out.join(&input.rel);
-    let mut out = output::CompressedAtomic::create(&out_path, compression)
+    let mut out = output::CompressedAtomic::create_with(&out_path, compression, options.levels)
         .map_err(|e| Failure::write(out_path.display().to_string(), WriteError::Output(e)))?;
     // Records go to the sidecar, or to a spool that `finish` copies into
     // the provenance file.
@@ -1002,9 +1109,12 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     );
     let mut sidecar = match options.provenance {
         ProvenanceMode::Sidecar => Some(
-            output::CompressedAtomic::create(
-                &options.out.join(sidecar_name(&input.rel, Kind::Jsonl)),
-                Compression::None,
+            output::CompressedAtomic::create_with(
+                &options
+                    .out
+                    .join(options.sidecar_name(&input.rel, Kind::Jsonl)),
+                options.records_compression.compression(),
+                options.levels,
             )
             .map_err(|e| fail(WriteError::Sidecar(e)))?,
         ),
@@ -1016,9 +1126,10 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
     };
     let mut attributes = match &options.attributes {
         Some(name) => Some(
-            output::CompressedAtomic::create(
+            output::CompressedAtomic::create_with(
                 &options.out.join("attributes").join(name).join(&input.rel),
                 compression,
+                options.levels,
             )
             .map_err(|e| fail(WriteError::Attributes(e)))?,
         ),
@@ -1093,7 +1204,7 @@ fn process_jsonl(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
             entry.spool = Some(spool_rel.clone());
             spool_rel
         } else {
-            sidecar_name(&input.rel, Kind::Jsonl)
+            options.sidecar_name(&input.rel, Kind::Jsonl)
         };
         entry.side_hashes.insert(rel, records_hash.finish());
     }

@@ -87,11 +87,20 @@ pub struct CompressedAtomic {
 }
 
 impl CompressedAtomic {
-    /// Starts writing `path` with compression `c`.
+    /// Starts writing `path` with compression `c` at the default levels.
     pub fn create(path: &Path, c: Compression) -> io::Result<CompressedAtomic> {
+        CompressedAtomic::create_with(path, c, compress::Levels::default())
+    }
+
+    /// Starts writing `path` with compression `c` at `levels`.
+    pub fn create_with(
+        path: &Path,
+        c: Compression,
+        levels: compress::Levels,
+    ) -> io::Result<CompressedAtomic> {
         let (file, tmp_path) = temp_beside(path)?.into_parts();
         Ok(CompressedAtomic {
-            writer: compress::writer(file, c)?,
+            writer: compress::writer_with(file, c, levels)?,
             tmp_path,
             path: path.to_path_buf(),
         })

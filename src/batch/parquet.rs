@@ -573,11 +573,15 @@ fn process_shard(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), 
         input.rel,
         options.rank_suffix()
     );
-    let sidecar_rel = super::sidecar_name(&input.rel, input.kind);
+    let sidecar_rel = options.sidecar_name(&input.rel, input.kind);
     let mut records = match options.provenance {
         ProvenanceMode::Sidecar => Some(
-            CompressedAtomic::create(&options.out.join(&sidecar_rel), Compression::None)
-                .map_err(|e| Failure::write(path.clone(), WriteError::Sidecar(e)))?,
+            CompressedAtomic::create_with(
+                &options.out.join(&sidecar_rel),
+                options.records_compression.compression(),
+                options.levels,
+            )
+            .map_err(|e| Failure::write(path.clone(), WriteError::Sidecar(e)))?,
         ),
         ProvenanceMode::Jsonl => Some(
             CompressedAtomic::create(&options.out.join(&spool_rel), Compression::None)

@@ -16,7 +16,7 @@ use crate::jsonl::{self, Row, RowError};
 use crate::provenance::{self, Record};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Why an output file could not be rebuilt into its input, or did not
@@ -285,7 +285,7 @@ fn manifests(out: &Path) -> io::Result<Vec<PathBuf>> {
 /// Records of the file being restored.
 enum Records {
     /// The next records from the run's provenance file.
-    Stream(io::Lines<io::BufReader<std::fs::File>>),
+    Stream(io::Lines<Box<dyn io::BufRead + Send>>),
     /// Sidecars beside each output.
     Sidecar,
     /// A column of each (Parquet) output.
@@ -327,10 +327,13 @@ pub fn restore(out: &Path, to: Option<&Path>) -> io::Result<RestoreReport> {
             .to_string();
         let mut records = match manifest.options.provenance {
             ProvenanceMode::Jsonl => {
-                let path = out.join(format!("provenance{suffix}.jsonl"));
-                let file = std::fs::File::open(&path)
+                let path = out.join(format!(
+                    "provenance{suffix}.jsonl{}",
+                    manifest.options.records_compression.suffix()
+                ));
+                let (reader, _) = compress::open(&path)
                     .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-                Records::Stream(io::BufReader::new(file).lines())
+                Records::Stream(reader.lines())
             }
             ProvenanceMode::Sidecar => Records::Sidecar,
             ProvenanceMode::Column => Records::Column,
@@ -346,7 +349,11 @@ pub fn restore(out: &Path, to: Option<&Path>) -> io::Result<RestoreReport> {
             if to.is_none() {
                 listed.insert(file.file.clone());
                 if manifest.options.provenance == ProvenanceMode::Sidecar {
-                    listed.insert(sidecar_name(&file.file, file.kind));
+                    listed.insert(sidecar_name(
+                        &file.file,
+                        file.kind,
+                        manifest.options.records_compression,
+                    ));
                 }
                 if let Some(name) = &manifest.options.attributes {
                     listed.insert(guard::attributes_path(name, &file.file, file.kind));
@@ -431,14 +438,20 @@ fn file_records(
     match records {
         Records::Column => Ok(None),
         Records::Sidecar => {
-            let path = out.join(sidecar_name(&file.file, file.kind));
+            let path = out.join(sidecar_name(
+                &file.file,
+                file.kind,
+                options.records_compression,
+            ));
             // A text left as it was has no record when only edited ones get
             // one.
             if options.records == Recorded::Edited && file.kind == Kind::Text && !path.exists() {
                 return Ok(Some(Vec::new()));
             }
             let shown = &path.display();
-            let text = std::fs::read_to_string(&path)
+            let mut text = String::new();
+            compress::open(&path)
+                .and_then(|(mut r, _)| r.read_to_string(&mut text))
                 .map_err(|e| RebuildError::in_file(shown, RebuildError::Io(e)))?;
             let not_a_record = |e| RebuildError::in_file(shown, RebuildError::Json(e));
             match file.kind {

@@ -71,7 +71,8 @@ pub fn is_reserved(rel: &str) -> bool {
     rel.starts_with(".chaff/")
         || rel.starts_with("attributes/")
         || top_level
-            && (rel.starts_with("provenance") && rel.ends_with(".jsonl")
+            && (rel.starts_with("provenance")
+                && (rel.ends_with(".jsonl") || rel.ends_with(".jsonl.zst"))
                 || rel.starts_with("_manifest") && rel.ends_with(".json"))
 }
 

@@ -247,6 +247,16 @@ pub(super) enum RecordsArg {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(super) enum RecordsCompressionArg {
+    /// zstd when some input is compressed (`.gz`, `.zst`, Parquet), else plain.
+    Auto,
+    /// `provenance.jsonl.zst` and `.prov.jsonl.zst` sidecars.
+    Zstd,
+    /// Plain JSONL.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub(super) enum RowSummaryArg {
     /// `edits` and `chars_removed`.
     Compact,
@@ -291,6 +301,17 @@ pub(super) struct StripArgs {
     /// What each JSONL output row says of its stripping in `metadata.chaff`.
     #[arg(long, value_enum, default_value = "compact")]
     pub(super) row_summary: RowSummaryArg,
+    /// Whether provenance.jsonl and the shards' sidecars are compressed with zstd.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(super) records_compression: RecordsCompressionArg,
+    /// gzip level of `.gz` outputs, 0 (stored) to 9 (smallest).
+    #[arg(long, value_name = "N", default_value_t = crate::compress::GZIP_LEVEL,
+          value_parser = clap::value_parser!(u32).range(0..=9))]
+    pub(super) gzip_level: u32,
+    /// zstd level of `.zst` outputs and compressed records, 1 (fastest) to 22 (smallest).
+    #[arg(long, value_name = "N", default_value_t = crate::compress::ZSTD_LEVEL,
+          value_parser = clap::value_parser!(i32).range(1..=22))]
+    pub(super) zstd_level: i32,
     /// Hash function of the records' and the manifest's input and output
     /// hashes (written as `blake3:…` or `sha256:…`).
     #[arg(long, value_enum, default_value = "blake3")]

@@ -7,7 +7,7 @@
 
 use super::args::{
     self, BudgetAction, ColorArg, Command, GenerateCommand, GenerateFormat, HashArg, InputArgs,
-    ModeArg, ProvenanceArg, RecordsArg, RowSummaryArg, RuleArgs,
+    ModeArg, ProvenanceArg, RecordsArg, RecordsCompressionArg, RowSummaryArg, RuleArgs,
 };
 use crate::batch::{self, FieldNames, Options, ProvenanceMode, WalkOptions};
 use crate::generate::{self, CorpusOptions};
@@ -190,6 +190,17 @@ impl Strip {
         options.records = match args.records {
             RecordsArg::All => batch::Records::All,
             RecordsArg::Edited => batch::Records::Edited,
+        };
+        options.records_compression = match args.records_compression {
+            // Rows from stdin are read as plain JSONL.
+            RecordsCompressionArg::Auto if stdin => batch::RecordsCompression::None,
+            RecordsCompressionArg::Auto => batch::RecordsCompression::Auto,
+            RecordsCompressionArg::Zstd => batch::RecordsCompression::Zstd,
+            RecordsCompressionArg::None => batch::RecordsCompression::None,
+        };
+        options.levels = crate::compress::Levels {
+            gzip: args.gzip_level,
+            zstd: args.zstd_level,
         };
         options.row_summary = match args.row_summary {
             RowSummaryArg::Compact => batch::RowSummary::Compact,

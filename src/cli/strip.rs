@@ -48,8 +48,12 @@ pub(super) fn run(plan: Strip, out: &mut dyn Write, err: &mut dyn Write) -> anyh
             (Some(dir), ProvenanceMode::Jsonl) => {
                 std::fs::create_dir_all(dir).map_err(batch::named(dir))?;
                 Some(
-                    batch::AtomicFile::create(&provenance_path)
-                        .map_err(batch::named(&provenance_path))?,
+                    batch::CompressedAtomic::create_with(
+                        &provenance_path,
+                        options.records_compression.compression(),
+                        options.levels,
+                    )
+                    .map_err(batch::named(&provenance_path))?,
                 )
             }
             _ => None,

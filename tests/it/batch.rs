@@ -36,10 +36,17 @@ use tempfile::TempDir;
 
 /// Runs `chaff strip INPUT --out OUT EXTRA...` in-process and checks its exit
 /// code.
+/// Runs `chaff strip INPUT --out OUT EXTRA...`, with plain records unless
+/// `extra` says otherwise (the mixed trees hold compressed shards, which
+/// would make them zstd).
 fn strip(input: &Path, out: &Path, extra: &[&str], code: i32) -> Run {
     let mut args: Vec<&dyn AsRef<OsStr>> = vec![&"strip", &input, &"--out", &out];
     for a in extra {
         args.push(a);
+    }
+    if !extra.contains(&"--records-compression") {
+        args.push(&"--records-compression");
+        args.push(&"none");
     }
     let run = chaff(&args);
     assert_eq!(run.code, code, "strip {extra:?}: {run:?}");
@@ -802,6 +809,164 @@ fn verify_fails_after_an_output_is_tampered_with() {
     }
 }
 
+#[test]
+fn records_are_zstd_frames_when_inputs_are_compressed_and_restore_verify_and_resume_read_them() {
+    let tmp = scratch();
+    let (input, inputs) = mixed_tree(tmp.path());
+    let plain = tmp.path().join("plain");
+    strip(&input, &plain, &[], 1);
+    let out = tmp.path().join("out");
+    strip(&input, &out, &["--records-compression", "auto"], 1);
+
+    // The tree holds .gz and .zst shards: `auto` compresses the records.
+    let zst = out.join("provenance.jsonl.zst");
+    assert!(!out.join("provenance.jsonl").exists());
+    let packed = fs::read(&zst).unwrap();
+    assert_eq!(compression(&packed), "zstd");
+    let plain_bytes = fs::read(plain.join("provenance.jsonl")).unwrap();
+    assert!(
+        packed.len() * 2 < plain_bytes.len(),
+        "{} vs {}",
+        packed.len(),
+        plain_bytes.len()
+    );
+    assert!(decompress(&packed) == plain_bytes, "the same records");
+    assert_eq!(manifest(&out)["options"]["records_compression"], "zstd");
+    assert_eq!(manifest(&plain)["options"]["records_compression"], "none");
+    // Every other output is the same as with plain records.
+    let (mut a, mut b) = (snapshot(&out), snapshot(&plain));
+    a.remove("provenance.jsonl.zst");
+    b.remove("provenance.jsonl");
+    // The journals say where each input's records are: they differ too.
+    for name in ["_manifest.json", ".chaff/journal.jsonl"] {
+        a.remove(name);
+        b.remove(name);
+    }
+    let differ: Vec<&String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .collect();
+    assert!(differ.is_empty(), "same outputs: {differ:?}");
+
+    let verify = chaff(&[&"verify", &out]);
+    assert_eq!(verify.code, 0, "{verify:?}");
+    let restored = tmp.path().join("restored");
+    assert_eq!(chaff(&[&"restore", &out, &"--to", &restored]).code, 0);
+    assert_rebuilt(&input, &inputs, &restored);
+
+    // Resume copies each input's frame as it was.
+    strip(
+        &input,
+        &out,
+        &["--records-compression", "auto", "--resume"],
+        1,
+    );
+    assert_eq!(
+        manifest(&out)["totals"]["files_resumed"],
+        inputs.len() as u64
+    );
+    assert!(
+        fs::read(&zst).unwrap() == packed,
+        "frames reused byte for byte"
+    );
+
+    // A damaged frame is a failure verify names.
+    let mut damaged = packed.clone();
+    let mid = damaged.len() / 2;
+    damaged[mid] ^= 0x55;
+    fs::write(&zst, &damaged).unwrap();
+    let verify = chaff(&[&"verify", &out]);
+    assert_ne!(verify.code, 0, "{verify:?}");
+    assert!(verify.stderr.contains("provenance"), "{verify:?}");
+    fs::write(&zst, &packed).unwrap();
+
+    // Sidecars of shards are compressed too; a text's one record is not.
+    let sidecars = tmp.path().join("sidecars");
+    strip(
+        &input,
+        &sidecars,
+        &["--records-compression", "zstd", "--provenance", "sidecar"],
+        1,
+    );
+    let names = tree(&sidecars);
+    assert!(
+        names.iter().any(|n| n == "shards/a.jsonl.prov.jsonl.zst"),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.ends_with(".txt.prov.json")),
+        "{names:?}"
+    );
+    assert!(
+        !names.iter().any(|n| n.ends_with(".prov.jsonl")),
+        "{names:?}"
+    );
+    assert_eq!(
+        records_in(&sidecars.join("shards/a.jsonl.prov.jsonl.zst")),
+        records_in(&plain.join("provenance.jsonl"))
+            .into_iter()
+            .filter(|r| r.file.as_deref() == Some("shards/a.jsonl"))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(chaff(&[&"verify", &sidecars]).code, 0);
+    let restored = tmp.path().join("restored-sidecars");
+    assert_eq!(chaff(&[&"restore", &sidecars, &"--to", &restored]).code, 0);
+    assert_rebuilt(&input, &inputs, &restored);
+
+    // Plain inputs keep plain records.
+    let texts = tmp.path().join("texts");
+    copy_corpus(&texts);
+    let out = tmp.path().join("texts-out");
+    strip(&texts, &out, &["--records-compression", "auto"], 0);
+    assert!(out.join("provenance.jsonl").is_file());
+    assert!(!out.join("provenance.jsonl.zst").exists());
+}
+
+#[test]
+fn compression_levels_change_the_bytes_written_not_what_they_hold() {
+    let tmp = scratch();
+    let input = tmp.path().join("in");
+    write(&input.join("s.jsonl.gz"), gzip(&shard_bytes()));
+    write(&input.join("t.jsonl.zst"), zstd(&shard_bytes()));
+    let run = |name: &str, gzip_level: &str, zstd_level: &str| {
+        let out = tmp.path().join(name);
+        strip(
+            &input,
+            &out,
+            &["--gzip-level", gzip_level, "--zstd-level", zstd_level],
+            1,
+        );
+        out
+    };
+    let (fast, small) = (run("fast", "1", "1"), run("small", "9", "19"));
+    for rel in ["s.jsonl.gz", "t.jsonl.zst"] {
+        let (a, b) = (
+            fs::read(fast.join(rel)).unwrap(),
+            fs::read(small.join(rel)).unwrap(),
+        );
+        assert!(a != b, "{rel}: the level is used");
+        assert_eq!(compression(&a), compression(&b), "{rel}");
+        assert!(decompress(&a) == decompress(&b), "{rel}: the same rows");
+    }
+    for (flag, level) in [
+        ("--gzip-level", "10"),
+        ("--zstd-level", "0"),
+        ("--zstd-level", "23"),
+    ] {
+        let bad = chaff(&[
+            &"strip",
+            &input,
+            &"--out",
+            &tmp.path().join("bad"),
+            &flag,
+            &level,
+        ]);
+        assert_eq!(bad.code, 2, "{flag} {level}: {bad:?}");
+        assert!(bad.stderr.contains(flag), "{bad:?}");
+    }
+}
+
 // --- stdin and stdout -------------------------------------------------------------
 
 /// Runs the binary with `args` in `dir`, `stdin` piped in.
@@ -860,6 +1025,23 @@ fn strip_dash_reads_jsonl_on_stdin_and_writes_on_stdout_what_the_file_would_get(
     let records = records(&dir);
     let file_records = records_in(&out.join("provenance.jsonl"));
     assert_eq!(records.len(), 3);
+    // Compressed records when asked.
+    let packed = tmp.path().join("packed");
+    let zstd_run = run_binary(
+        &work,
+        &[
+            &"strip",
+            &"-",
+            &"--out",
+            &packed,
+            &"--records-compression",
+            &"zstd",
+        ],
+        &shard,
+    );
+    assert!(zstd_run.stdout == expected, "same bytes as for the file");
+    assert_eq!(tree(&packed), ["provenance.jsonl.zst"]);
+    assert_eq!(records_in(&packed.join("provenance.jsonl.zst")), records);
     let rows = lines_of(&expected);
     for (record, of_file) in records.iter().zip(&file_records) {
         assert_eq!(record.file.as_deref(), Some("-"));
@@ -1262,6 +1444,7 @@ fn manifest_lists_rule_files_inputs_and_outputs_hits_publishers_totals_and_error
             "mode": "strip",
             "provenance": "jsonl",
             "records": "all",
+            "records_compression": "none",
             "row_summary": "compact",
             "attributes": null,
             "fields": {

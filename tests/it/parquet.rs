@@ -12,7 +12,7 @@
 //! in a build without the `parquet` feature, where shards are reported as
 //! unreadable.
 
-use crate::support::{Run, chaff, scratch};
+use crate::support::{Run, chaff, read_text, scratch};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int16Type, Int32Type};
 use arrow_array::{
@@ -200,9 +200,9 @@ fn manifest(out: &Path) -> Value {
     serde_json::from_slice(&fs::read(out.join("_manifest.json")).unwrap()).unwrap()
 }
 
+/// The records of `out`: compressed, since the inputs are Parquet shards.
 fn provenance(out: &Path) -> Vec<Value> {
-    fs::read_to_string(out.join("provenance.jsonl"))
-        .unwrap()
+    read_text(&out.join("provenance.jsonl.zst"))
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
@@ -332,7 +332,7 @@ fn sidecars_attributes_and_the_dry_run_work_for_shards() {
         ],
         0,
     );
-    let sidecar = fs::read_to_string(out.join("a.parquet.prov.jsonl")).unwrap();
+    let sidecar = read_text(&out.join("a.parquet.prov.jsonl.zst"));
     assert_eq!(sidecar.lines().count(), 5);
     let attributes = fs::read_to_string(out.join("attributes/chaff_v1/a.parquet.jsonl")).unwrap();
     let rows: Vec<Value> = attributes
@@ -649,8 +649,8 @@ fn resume_reuses_unchanged_shards_and_redoes_changed_ones() {
     let m = manifest(&out);
     assert_eq!(m["totals"]["files_resumed"], 2);
     assert_eq!(
-        snapshot(&out)[Path::new("provenance.jsonl")],
-        first[Path::new("provenance.jsonl")]
+        snapshot(&out)[Path::new("provenance.jsonl.zst")],
+        first[Path::new("provenance.jsonl.zst")]
     );
     // An output changed since is redone.
     let (clean, _) = read_shard(&out.join("b.parquet"));

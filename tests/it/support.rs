@@ -137,9 +137,18 @@ pub fn tree(dir: &Path) -> Vec<String> {
     found
 }
 
-/// The records of a provenance file.
+/// The text of a file, decompressed if it is gzip or zstd.
+pub fn read_text(path: &Path) -> String {
+    use std::io::Read;
+    let (mut reader, _) = chaff::compress::open(path).expect("file opens");
+    let mut text = String::new();
+    reader.read_to_string(&mut text).expect("UTF-8 text");
+    text
+}
+
+/// The records of a provenance file (plain or compressed).
 pub fn records_in(path: &Path) -> Vec<Record> {
-    let text = fs::read_to_string(path).expect("provenance file");
+    let text = read_text(path);
     text.lines()
         .map(|line| serde_json::from_str(line).expect("each line is one record"))
         .collect()
