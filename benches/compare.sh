@@ -3,8 +3,11 @@
 #
 # On one generated corpus (text tree and JSONL shards), for synthetic rule
 # packs of N rules, with one thread and with all cores, it times:
-#   chaff strip (provenance on, built-in rules plus the N synthetic ones),
+#   chaff strip (built-in rules plus the N synthetic ones), with provenance
+#   on and with --provenance none,
 #   LC_ALL=C grep -v -F -f ANCHORS, rg -v -F -f ANCHORS (where installed),
+#   a Rust line modifier (benches/peer: a serde_json Value per row, one regex
+#   alternation of the anchors per line, as DCLM-style filters do),
 #   a Python pyahocorasick filter and a Python `re` alternation (on a sample),
 #   and the floors: cat > file, and cp -r for the text tree.
 # The grep, rg and Python jobs get the same anchors (`chaff rules --json`).
@@ -24,8 +27,10 @@
 #   SAMPLE=16M         input of the Python `re` runs
 #   RE_BUDGET=60       seconds a Python `re` run may take before it stops
 #   PY_BUDGET=0        the same for pyahocorasick (0: the whole corpus)
+#   PEER_BUDGET=60     the same for the Rust peer
 #   SEED=1             generator seed
-#   TOOLS="chaff grep rg pyahocorasick re floors"   which runs to make
+#   TOOLS="chaff chaff-none grep rg peer pyahocorasick re floors"
+#                      which runs to make
 #   APPEND=1           add to the results of an earlier run instead of
 #                      starting over; the table keeps each run's latest row
 # Prints a Markdown table and writes it to $WORK/results.md (raw: results.tsv).
@@ -39,8 +44,9 @@ WORK=${WORK:-target/compare}
 SAMPLE=${SAMPLE:-16M}
 RE_BUDGET=${RE_BUDGET:-60}
 PY_BUDGET=${PY_BUDGET:-0}
+PEER_BUDGET=${PEER_BUDGET:-60}
 SEED=${SEED:-1}
-TOOLS=${TOOLS:-"chaff grep rg pyahocorasick re floors"}
+TOOLS=${TOOLS:-"chaff chaff-none grep rg peer pyahocorasick re floors"}
 APPEND=${APPEND:-0}
 CORES=$(nproc)
 THREADS="1 $CORES"
@@ -48,6 +54,9 @@ THREADS="1 $CORES"
 
 cargo build --release --quiet
 CHAFF=${CARGO_TARGET_DIR:-$PWD/target}/release/chaff
+cargo build --release --quiet --locked --manifest-path benches/peer/Cargo.toml \
+    --target-dir "${CARGO_TARGET_DIR:-$PWD/target}/peer"
+PEER=${CARGO_TARGET_DIR:-$PWD/target}/peer/release/chaff-bench-peer
 FILTERS=$PWD/benches/compare_filters.py
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
@@ -112,10 +121,11 @@ measure() {
     local seconds peak bytes
     read -r seconds peak <"$time_file"
     bytes=$(bytes_of "$input")
-    # The Python filters report what they read and how long it took.
+    # A filter stopped by its budget reports what it read and how long it
+    # took (several processes: the sum, and the slowest).
     if grep -q '^bytes=' "$WORK/stdout.txt"; then
-        bytes=$(sed -n 's/^bytes=\([0-9]*\) .*/\1/p' "$WORK/stdout.txt")
-        seconds=$(sed -n 's/.* seconds=\([0-9.]*\)$/\1/p' "$WORK/stdout.txt")
+        bytes=$(sed -n 's/^bytes=\([0-9]*\) .*/\1/p' "$WORK/stdout.txt" | paste -sd+ | bc)
+        seconds=$(sed -n 's/.* seconds=\([0-9.]*\)$/\1/p' "$WORK/stdout.txt" | sort -g | tail -1)
     fi
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$format" "$rules" "$tool" "$threads" \
         "$bytes" "$seconds" "$peak" >>"$TSV"
@@ -135,12 +145,22 @@ grep_files() {
         xargs -0 -P "$threads" -n "$per" sh -c \
             'LC_ALL=C grep -h -v -F -f "$0" "$@" >"'"$out"'/$$.out"; [ $? -le 1 ]' "$anchors"
 }
+# The Rust peer over every file with T processes, as grep_files.
+peer_files() {
+    local threads=$1 anchors=$2 input=$3 budget=$4 out=$OUT
+    local files per
+    files=$(find "$input" -type f | wc -l)
+    per=$(((files + threads - 1) / threads))
+    find "$input" -type f -print0 | sort -z |
+        xargs -0 -P "$threads" -n "$per" sh -c \
+            'd="'"$out"'/peer-$$"; mkdir -p "$d"; "'"$PEER"'" "$0" "$d" "'"$budget"'" "$@"' "$anchors"
+}
 cat_files() {
     find "$1" -type f -print0 | sort -z | xargs -0 cat >"$OUT/all"
 }
 # /usr/bin/time runs programs, so the two functions run in a child bash.
-export -f grep_files cat_files
-export OUT
+export -f grep_files peer_files cat_files
+export OUT PEER
 
 for format in $FORMATS; do
     input=$(corpus "$format")
@@ -164,6 +184,11 @@ for rule in json.load(sys.stdin):
         for t in $THREADS; do
             want chaff && measure "$format" "$n" chaff "$t" "$input" \
                 "$CHAFF" strip "$input" --out "$OUT/chaff" --rules "$pack" --jobs "$t" --quiet
+            want chaff-none && measure "$format" "$n" "chaff none" "$t" "$input" \
+                "$CHAFF" strip "$input" --out "$OUT/chaff" --rules "$pack" --jobs "$t" --quiet \
+                --provenance none
+            want peer && measure "$format" "$n" "rust peer" "$t" "$input" \
+                bash -c 'peer_files "$@"' _ "$t" "$anchors" "$input" "$PEER_BUDGET"
             want grep && measure "$format" "$n" grep "$t" "$input" \
                 bash -c 'grep_files "$@"' _ "$t" "$anchors" "$input"
             if want rg && have rg; then
