@@ -733,10 +733,11 @@ impl Stripper {
             // exact ones, as if each automaton had walked on its own.
             let mut folded = std::mem::take(spare);
             folded.clear();
-            walk::walk_both(
+            walk::walk_halves(
                 a,
                 b,
                 &view.bytes,
+                walk::SPLIT_MIN,
                 |m| matches.push(hit(self.exact.first, m)),
                 |m| folded.push(hit(self.folded.first, m)),
             );
