@@ -416,6 +416,28 @@ pub(super) fn walk_both(
 mod tests {
     use super::*;
 
+    /// A DFA without a prefilter: small sets get one, and only a DFA without
+    /// one can be walked with another.
+    fn dfa(patterns: &[&str], ci: bool) -> DFA {
+        DFA::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .ascii_case_insensitive(ci)
+            .prefilter(false)
+            .build(patterns)
+            .unwrap()
+    }
+
+    /// The automaton the walks must agree with.
+    fn reference(patterns: &[&str], ci: bool) -> Searcher {
+        Searcher::Nfa(
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .ascii_case_insensitive(ci)
+                .build(patterns)
+                .unwrap(),
+        )
+    }
+
     #[test]
     fn the_halves_find_what_one_walk_finds() {
         // Few letters, so that matches overlap the middle in every way:
@@ -425,24 +447,7 @@ mod tests {
             "ab", "aab", "b a", "abab", "ba", "a b a b", "bbbbbbbb", "aaaa",
         ];
         let folded = ["a", "ab ", "bb", "b b b", "aba", "c.c"];
-        let dfa = |patterns: &[&str], ci: bool| {
-            DFA::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .ascii_case_insensitive(ci)
-                .prefilter(false)
-                .build(patterns)
-                .unwrap()
-        };
         let (a, b) = (dfa(&exact, false), dfa(&folded, true));
-        let reference = |patterns: &[&str], ci: bool| {
-            Searcher::Nfa(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .ascii_case_insensitive(ci)
-                    .build(patterns)
-                    .unwrap(),
-            )
-        };
         let (ra, rb) = (reference(&exact, false), reference(&folded, true));
         let mut seed = 0x2545_f491_u64;
         let mut next = || {
@@ -497,27 +502,8 @@ mod tests {
     fn one_loop_finds_what_two_walks_find() {
         let exact = ["Read more", "Read more here", "Sign up", "ore h", "Photo"];
         let folded = ["read", "more here", "photo:", "up now", "e"];
-        // Small sets get a prefilter; without one, they can be walked
-        // together.
-        let dfa = |patterns: &[&str], ci: bool| {
-            DFA::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .ascii_case_insensitive(ci)
-                .prefilter(false)
-                .build(patterns)
-                .unwrap()
-        };
         let (a, b) = (dfa(&exact, false), dfa(&folded, true));
         assert!(Searcher::Dfa(Box::new(a.clone())).walkable().is_some());
-        let reference = |patterns: &[&str], ci: bool| {
-            Searcher::Nfa(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .ascii_case_insensitive(ci)
-                    .build(patterns)
-                    .unwrap(),
-            )
-        };
         let (ra, rb) = (reference(&exact, false), reference(&folded, true));
         let hays: [&[u8]; 6] = [
             b"Read more here. SIGN UP NOW. Photo: x",
