@@ -52,6 +52,6 @@ pub mod selftest;
 #[cfg(feature = "cli")]
 pub mod suggest;
 
-pub use engine::{Document, Scratch, Stripped, Stripper};
+pub use engine::{Cut, Document, Scratch, Stripped, Stripper};
 pub use provenance::{Attribution, Edit, Record, restore};
 pub use rules::{LoadError, RuleSet};

@@ -3,7 +3,7 @@
 
 use super::read::{Doc, ReadError, Reader, RowDoc};
 use super::{Failure, Input, Options, ProvenanceMode, Records, RowSummary};
-use crate::engine::{Document, Scratch, Stripped, Stripper};
+use crate::engine::{Cut, Document, Scratch, Stripped, Stripper};
 use crate::jsonl;
 use crate::provenance::{self, Mode, Record, RowOrigin};
 use serde::{Deserialize, Serialize};
@@ -71,6 +71,11 @@ pub fn has_lone_cr(bytes: &[u8]) -> bool {
 /// Strips `doc` with this thread's scratch buffers.
 pub(crate) fn stripped(stripper: &Stripper, doc: &Document<'_>) -> Stripped {
     SCRATCH.with(|s| stripper.strip_with(doc, &mut s.borrow_mut()))
+}
+
+/// Strips `doc` with this thread's scratch buffers, without its record.
+pub(crate) fn cut(stripper: &Stripper, doc: &Document<'_>) -> Cut {
+    SCRATCH.with(|s| stripper.cut_with(doc, &mut s.borrow_mut()))
 }
 
 fn strip_doc(stripper: &Stripper, options: &Options, doc: &Document<'_>) -> DocOutcome {

@@ -42,7 +42,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub use docs::Fields as FieldNames;
-pub(crate) use docs::stripped;
+pub(crate) use docs::cut;
 
 /// Where provenance records go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

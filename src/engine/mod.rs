@@ -98,6 +98,31 @@ pub struct Stripped {
     pub record: Record,
 }
 
+/// A stripped document before its record is built: the clean text, the
+/// removed spans and the publisher. It is what [`Stripper::cut_with`] gives
+/// callers that need no provenance (no hashes, no copy of each removed
+/// span); [`Stripper::record_cut`] makes the full [`Stripped`] from it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Cut {
+    /// The clean text.
+    pub clean: String,
+    /// The publisher the rules were chosen for, and why.
+    pub publisher: PublisherInfo,
+    /// What was removed, as byte ranges of the original text, sorted and
+    /// disjoint.
+    removed: Vec<Span>,
+    attribution: Attribution,
+    unsettled: bool,
+}
+
+impl Cut {
+    /// The removed byte ranges of the original text, sorted and disjoint.
+    pub fn removed(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        self.removed.iter().map(|s| s.start..s.end)
+    }
+}
+
 /// What a pattern of the automaton stands for.
 #[derive(Debug, Clone, Copy)]
 enum Use {
@@ -469,6 +494,13 @@ impl Stripper {
 
     /// Strips one document, reusing `scratch`'s buffers.
     pub fn strip_with(&self, doc: &Document<'_>, scratch: &mut Scratch) -> Stripped {
+        let cut = self.cut_with(doc, scratch);
+        self.record_cut(doc, cut)
+    }
+
+    /// Strips `doc` as [`Stripper::strip_with`] does, without building its
+    /// record: the clean text, the removed spans and the publisher.
+    pub fn cut_with(&self, doc: &Document<'_>, scratch: &mut Scratch) -> Cut {
         let original = doc.text;
         self.scan(
             original,
@@ -609,7 +641,24 @@ impl Stripper {
             );
             unsettled = !scratch.candidates.is_empty();
         }
-        let clean = current.into_owned();
+        Cut {
+            clean: current.into_owned(),
+            publisher,
+            removed,
+            attribution,
+            unsettled,
+        }
+    }
+
+    /// The full result of `cut`, a cut of `doc`: its record built.
+    pub fn record_cut(&self, doc: &Document<'_>, cut: Cut) -> Stripped {
+        let Cut {
+            clean,
+            publisher,
+            removed,
+            attribution,
+            unsettled,
+        } = cut;
         let mut record = self.record(doc, publisher, &clean, removed, attribution);
         record.unsettled = unsettled;
         Stripped { clean, record }
@@ -1567,6 +1616,38 @@ fn map_into(removed: &mut Vec<Span>, original_len: usize, spans: Vec<Span>) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_cut_is_the_strip_without_its_record() {
+        let stripper = builtin();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        let mut scratch = Scratch::default();
+        let mut cut_something = false;
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let doc = Document::new("d", &text);
+            let cut = stripper.cut_with(&doc, &mut scratch);
+            let stripped = stripper.strip(&doc);
+            assert_eq!(cut.clean, stripped.clean, "{path:?}");
+            assert_eq!(cut.publisher, stripped.record.publisher, "{path:?}");
+            let spans: Vec<_> = cut.removed().collect();
+            let edits: Vec<_> = stripped
+                .record
+                .edits
+                .iter()
+                .map(|e| e.start..e.end)
+                .collect();
+            assert_eq!(spans, edits, "{path:?}");
+            cut_something |= !spans.is_empty();
+            assert_eq!(stripper.record_cut(&doc, cut).record, stripped.record);
+        }
+        assert!(cut_something, "the corpus has boilerplate");
+    }
     use super::*;
 
     fn cand(start: usize, end: usize, rule: u32) -> Span {

@@ -567,7 +567,7 @@ fn compile(text: &str) -> Option<RuleSet> {
 fn run(stripper: &Stripper, text: &str, publisher: Option<&str>) -> String {
     let mut doc = Document::new("suggest", text);
     doc.publisher = publisher;
-    stripper.strip(&doc).clean
+    crate::batch::cut(stripper, &doc).clean
 }
 
 /// Keeps the strip examples the rule alone strips as expected and the keep

@@ -83,7 +83,8 @@ impl Scan<'_> {
     /// Strips a document with the loaded rules: its clean text and the group
     /// it belongs to (and its URL's host).
     fn strip(&self, doc: &DocIn<'_>) -> (String, GroupKey, Option<String>) {
-        let stripped = crate::batch::stripped(self.stripper, &doc.doc.document);
+        // Only the clean text and the publisher are needed: no record.
+        let stripped = crate::batch::cut(self.stripper, &doc.doc.document);
         // One registrable domain is one group: `cdn.naharnet.com` and
         // `naharnet.com` share their furniture.
         let host = doc
@@ -92,7 +93,7 @@ impl Scan<'_> {
             .url
             .and_then(domain::host_of)
             .map(|h| domain::registrable(&h).unwrap_or(h));
-        let key = match stripped.record.publisher.id {
+        let key = match stripped.publisher.id {
             Some(p) => GroupKey {
                 kind: if self.stripper.rules().publisher(&p).is_some() {
                     GroupKind::Pack
