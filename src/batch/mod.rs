@@ -23,7 +23,7 @@ pub use guard::Refused;
 pub use lock::Lock;
 pub use manifest::Manifest;
 pub use output::{AtomicFile, CompressedAtomic, named, write_atomic};
-pub use walk::{Input, Kind, WalkError, WalkOptions};
+pub use walk::{Input, Kind, Skipped, WalkError, WalkOptions};
 
 use crate::compress::{self, Compression};
 use crate::engine::Stripper;

@@ -114,6 +114,37 @@ pub enum WalkError {
     Globs(globset::Error),
 }
 
+/// Why one path found by the walk is not an input. The run goes on; the
+/// [`Failure`] names the path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Skipped {
+    /// A FIFO, a device or a socket: reading it could block or never end.
+    #[error("not a regular file ({0}); skipped")]
+    Special(&'static str),
+    /// A symbolic link back to a folder above it.
+    #[error("symbolic link loop; not followed")]
+    LinkLoop,
+    /// The folder or file could not be read.
+    #[error("cannot read: {0}")]
+    Unreadable(String),
+    /// Another input, or chaff's own output, has this output path.
+    #[error("output path {rel} is already used by {by}; skipped")]
+    OutputTaken {
+        /// The output path, relative to the output folder.
+        rel: String,
+        /// The input that has it, or "chaff's own output".
+        by: String,
+    },
+}
+
+impl Skipped {
+    /// The failure of `path`.
+    fn of(self, path: impl Into<String>) -> Failure {
+        Failure::file(path, self.to_string())
+    }
+}
+
 fn globs(patterns: &[String]) -> Result<Option<GlobSet>, WalkError> {
     if patterns.is_empty() {
         return Ok(None);
@@ -159,13 +190,9 @@ pub fn find(
             if let Ok(meta) = std::fs::metadata(root)
                 && !meta.is_file()
             {
-                failures.push(Failure::file(
-                    root.display().to_string(),
-                    format!(
-                        "not a regular file ({}); skipped",
-                        special(&meta.file_type())
-                    ),
-                ));
+                failures.push(
+                    Skipped::Special(special(&meta.file_type())).of(root.display().to_string()),
+                );
                 continue;
             }
             let rel = root
@@ -224,23 +251,23 @@ pub fn find(
                     {
                         continue;
                     }
-                    failures.push(Failure::file(
-                        e.path().display().to_string(),
-                        format!("not a regular file ({}); skipped", special(&e.file_type())),
-                    ));
+                    failures.push(
+                        Skipped::Special(special(&e.file_type()))
+                            .of(e.path().display().to_string()),
+                    );
                 }
                 Ok(_) => {}
                 Err(e) => {
                     let path = e.path().unwrap_or(root).display().to_string();
-                    let message = if e.loop_ancestor().is_some() {
-                        "symbolic link loop; not followed".to_string()
+                    let skipped = if e.loop_ancestor().is_some() {
+                        Skipped::LinkLoop
                     } else {
-                        match e.io_error() {
-                            Some(io) => format!("cannot read: {io}"),
-                            None => format!("cannot read: {e}"),
-                        }
+                        Skipped::Unreadable(match e.io_error() {
+                            Some(io) => io.to_string(),
+                            None => e.to_string(),
+                        })
                     };
-                    failures.push(Failure::file(path, message));
+                    failures.push(skipped.of(path));
                 }
             }
         }
@@ -262,10 +289,11 @@ pub(super) fn dedupe(mut inputs: Vec<Input>, failures: &mut Vec<Failure>) -> Vec
         };
         match by {
             Some(by) => {
-                failures.push(Failure::file(
-                    input.path.display().to_string(),
-                    format!("output path {} is already used by {by}; skipped", input.rel),
-                ));
+                let skipped = Skipped::OutputTaken {
+                    rel: input.rel.clone(),
+                    by,
+                };
+                failures.push(skipped.of(input.path.display().to_string()));
                 false
             }
             None => {
@@ -291,6 +319,49 @@ pub fn partition(inputs: Vec<Input>, rank: usize, world_size: usize) -> Vec<Inpu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skipped_paths_get_one_message_each() {
+        assert_eq!(
+            Skipped::Special("a FIFO").to_string(),
+            "not a regular file (a FIFO); skipped"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("in");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join("sub/a.txt"), "text").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&root, root.join("sub/up")).unwrap();
+        let mut failures = Vec::new();
+        let found = find(
+            std::slice::from_ref(&root),
+            &WalkOptions::default(),
+            None,
+            &mut failures,
+        )
+        .unwrap();
+        assert_eq!(found.len(), 1);
+        #[cfg(unix)]
+        assert_eq!(
+            failures,
+            [Failure::file(
+                root.join("sub/up").display().to_string(),
+                "symbolic link loop; not followed"
+            )]
+        );
+        // Two inputs with one output path: the second is skipped.
+        let twice = vec![found[0].clone(), found[0].clone()];
+        let mut failures = Vec::new();
+        assert_eq!(dedupe(twice, &mut failures).len(), 1);
+        let path = found[0].path.display().to_string();
+        assert_eq!(
+            failures,
+            [Failure::file(
+                path.clone(),
+                format!("output path sub/a.txt is already used by {path}; skipped")
+            )]
+        );
+    }
 
     #[test]
     fn kinds_by_name() {
