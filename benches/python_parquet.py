@@ -14,7 +14,7 @@ JSONL shards becomes one Parquet shard (`id`, `url`, `text`, snappy, row
 groups of `--row-group` rows), and every way reads those shards and writes
 Parquet shards with the stripped text and the records:
 
-- `chaff strip DIR --out OUT --jobs N` (records in `provenance.jsonl`);
+- `chaff strip DIR --out OUT --jobs N` (records in `provenance.jsonl.zst`, compressed since the inputs are Parquet shards);
 - Spark on `local[N]`: `spark.read.parquet`, `strip_dataframe`,
   `write.parquet` (records in the `chaff_record` column);
 - Ray Data with `concurrency=N` actors: `read_parquet`,
