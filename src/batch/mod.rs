@@ -244,10 +244,9 @@ impl Options {
     /// The provenance file of this run (`provenance.jsonl`, or
     /// `provenance.jsonl.zst` with compressed records).
     pub fn provenance_path(&self) -> PathBuf {
-        self.out.join(format!(
-            "provenance{}.jsonl{}",
-            self.rank_suffix(),
-            self.records_compression.suffix()
+        self.out.join(provenance_name(
+            &self.rank_suffix(),
+            self.records_compression,
         ))
     }
 
@@ -876,6 +875,12 @@ fn modified_ns(meta: &std::fs::Metadata) -> Option<u128> {
         .duration_since(std::time::UNIX_EPOCH)
         .ok()
         .map(|d| d.as_nanos())
+}
+
+/// The provenance file of a run whose rank suffix is `suffix` (empty for a
+/// single run), with records compressed as `records` says.
+pub fn provenance_name(suffix: &str, records: RecordsCompression) -> String {
+    format!("provenance{suffix}.jsonl{}", records.suffix())
 }
 
 /// The sidecar file of an output, with records compressed as `records`

@@ -327,9 +327,9 @@ pub fn restore(out: &Path, to: Option<&Path>) -> io::Result<RestoreReport> {
             .to_string();
         let mut records = match manifest.options.provenance {
             ProvenanceMode::Jsonl => {
-                let path = out.join(format!(
-                    "provenance{suffix}.jsonl{}",
-                    manifest.options.records_compression.suffix()
+                let path = out.join(super::provenance_name(
+                    &suffix,
+                    manifest.options.records_compression,
                 ));
                 let (reader, _) = compress::open(&path)
                     .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
