@@ -205,6 +205,13 @@ pub(super) struct InputArgs {
     pub(super) publisher_field: Vec<String>,
 }
 
+/// A codec's range of levels, as clap's ranged parsers take it.
+fn levels<T: Copy + Into<i64>>(
+    range: &std::ops::RangeInclusive<T>,
+) -> std::ops::RangeInclusive<i64> {
+    (*range.start()).into()..=(*range.end()).into()
+}
+
 /// Checks a glob when the arguments are parsed, so a bad one is a usage error.
 fn parse_glob(pattern: &str) -> Result<String, String> {
     globset::Glob::new(pattern)
@@ -306,11 +313,11 @@ pub(super) struct StripArgs {
     pub(super) records_compression: RecordsCompressionArg,
     /// gzip level of `.gz` outputs, 0 (stored) to 9 (smallest).
     #[arg(long, value_name = "N", default_value_t = crate::compress::GZIP_LEVEL,
-          value_parser = clap::value_parser!(u32).range(0..=9))]
+          value_parser = clap::value_parser!(u32).range(levels(&crate::compress::GZIP_LEVELS)))]
     pub(super) gzip_level: u32,
     /// zstd level of `.zst` outputs and compressed records, 1 (fastest) to 22 (smallest).
     #[arg(long, value_name = "N", default_value_t = crate::compress::ZSTD_LEVEL,
-          value_parser = clap::value_parser!(i32).range(1..=22))]
+          value_parser = clap::value_parser!(i32).range(levels(&crate::compress::ZSTD_LEVELS)))]
     pub(super) zstd_level: i32,
     /// Hash function of the records' and the manifest's input and output
     /// hashes (written as `blake3:…` or `sha256:…`).
