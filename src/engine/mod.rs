@@ -1616,38 +1616,6 @@ fn map_into(removed: &mut Vec<Span>, original_len: usize, spans: Vec<Span>) {
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn a_cut_is_the_strip_without_its_record() {
-        let stripper = builtin();
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        let mut scratch = Scratch::default();
-        let mut cut_something = false;
-        for path in files {
-            let text = std::fs::read_to_string(&path).unwrap();
-            let doc = Document::new("d", &text);
-            let cut = stripper.cut_with(&doc, &mut scratch);
-            let stripped = stripper.strip(&doc);
-            assert_eq!(cut.clean, stripped.clean, "{path:?}");
-            assert_eq!(cut.publisher, stripped.record.publisher, "{path:?}");
-            let spans: Vec<_> = cut.removed().collect();
-            let edits: Vec<_> = stripped
-                .record
-                .edits
-                .iter()
-                .map(|e| e.start..e.end)
-                .collect();
-            assert_eq!(spans, edits, "{path:?}");
-            cut_something |= !spans.is_empty();
-            assert_eq!(stripper.record_cut(&doc, cut).record, stripped.record);
-        }
-        assert!(cut_something, "the corpus has boilerplate");
-    }
     use super::*;
 
     fn cand(start: usize, end: usize, rule: u32) -> Span {
@@ -1747,6 +1715,38 @@ mod tests {
     fn builtin() -> &'static Stripper {
         static STRIPPER: std::sync::OnceLock<Stripper> = std::sync::OnceLock::new();
         STRIPPER.get_or_init(|| Stripper::new(RuleSet::builtin()).expect("builds"))
+    }
+
+    #[test]
+    fn a_cut_is_the_strip_without_its_record() {
+        let stripper = builtin();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        let mut scratch = Scratch::default();
+        let mut cut_something = false;
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let doc = Document::new("d", &text);
+            let cut = stripper.cut_with(&doc, &mut scratch);
+            let stripped = stripper.strip(&doc);
+            assert_eq!(cut.clean, stripped.clean, "{path:?}");
+            assert_eq!(cut.publisher, stripped.record.publisher, "{path:?}");
+            let spans: Vec<_> = cut.removed().collect();
+            let edits: Vec<_> = stripped
+                .record
+                .edits
+                .iter()
+                .map(|e| e.start..e.end)
+                .collect();
+            assert_eq!(spans, edits, "{path:?}");
+            cut_something |= !spans.is_empty();
+            assert_eq!(stripper.record_cut(&doc, cut).record, stripped.record);
+        }
+        assert!(cut_something, "the corpus has boilerplate");
     }
 
     #[test]
