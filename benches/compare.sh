@@ -133,33 +133,36 @@ measure() {
         "$(echo "$bytes / $seconds / 1000000" | bc -l)" "$(echo "$peak / 1024" | bc -l)" >&2
 }
 
+# The sorted files under INPUT, split over THREADS processes of the shell
+# command SCRIPT (its $0 is ARG, its other arguments the files). As few
+# processes as the threads allow: each one builds its matcher from all the
+# anchors first.
+split_files() {
+    local threads=$1 input=$2 script=$3 arg=$4
+    local files per
+    files=$(find "$input" -type f | wc -l)
+    per=$(((files + threads - 1) / threads))
+    find "$input" -type f -print0 | sort -z |
+        xargs -0 -P "$threads" -n "$per" sh -c "$script" "$arg"
+}
 # grep over every file with T processes, each writing its own output.
 grep_files() {
-    local threads=$1 anchors=$2 input=$3 out=$OUT
-    # As few grep processes as the threads allow: each one builds its
-    # matcher from all the anchors first.
-    local files per
-    files=$(find "$input" -type f | wc -l)
-    per=$(((files + threads - 1) / threads))
-    find "$input" -type f -print0 | sort -z |
-        xargs -0 -P "$threads" -n "$per" sh -c \
-            'LC_ALL=C grep -h -v -F -f "$0" "$@" >"'"$out"'/$$.out"; [ $? -le 1 ]' "$anchors"
+    local threads=$1 anchors=$2 input=$3
+    split_files "$threads" "$input" \
+        'LC_ALL=C grep -h -v -F -f "$0" "$@" >"'"$OUT"'/$$.out"; [ $? -le 1 ]' "$anchors"
 }
-# The Rust peer over every file with T processes, as grep_files.
+# The Rust peer over every file with T processes, each writing its own
+# folder.
 peer_files() {
-    local threads=$1 anchors=$2 input=$3 budget=$4 out=$OUT
-    local files per
-    files=$(find "$input" -type f | wc -l)
-    per=$(((files + threads - 1) / threads))
-    find "$input" -type f -print0 | sort -z |
-        xargs -0 -P "$threads" -n "$per" sh -c \
-            'd="'"$out"'/peer-$$"; mkdir -p "$d"; "'"$PEER"'" "$0" "$d" "'"$budget"'" "$@"' "$anchors"
+    local threads=$1 anchors=$2 input=$3 budget=$4
+    split_files "$threads" "$input" \
+        'd="'"$OUT"'/peer-$$"; mkdir -p "$d"; "'"$PEER"'" "$0" "$d" "'"$budget"'" "$@"' "$anchors"
 }
 cat_files() {
     find "$1" -type f -print0 | sort -z | xargs -0 cat >"$OUT/all"
 }
 # /usr/bin/time runs programs, so the two functions run in a child bash.
-export -f grep_files peer_files cat_files
+export -f split_files grep_files peer_files cat_files
 export OUT PEER
 
 for format in $FORMATS; do
