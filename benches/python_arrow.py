@@ -31,6 +31,21 @@ import time
 from pathlib import Path
 
 
+def shard_table(shard: Path):
+    """The rows of one generated JSONL shard as an Arrow table of `id`,
+    `url` and `text`."""
+    import pyarrow as pa
+
+    ids, urls, texts = [], [], []
+    with open(shard, encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            ids.append(row["id"])
+            urls.append(row.get("url"))
+            texts.append(row["text"])
+    return pa.table({"id": ids, "url": urls, "text": texts})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="200M")
@@ -54,16 +69,8 @@ def main() -> None:
     corpus = work / "corpus"
     if not corpus.exists():
         subprocess.run([args.chaff, "generate", "corpus", str(corpus), "--size", args.size], check=True)
-    ids, urls, texts = [], [], []
-    for shard in sorted(corpus.glob("*.jsonl")):
-        with open(shard, encoding="utf-8") as f:
-            for line in f:
-                row = json.loads(line)
-                ids.append(row["id"])
-                urls.append(row.get("url"))
-                texts.append(row["text"])
-    table = pa.table({"id": ids, "url": urls, "text": texts})
-    del ids, urls, texts
+    # One table of every shard's rows, in one chunk.
+    table = pa.concat_tables([shard_table(s) for s in sorted(corpus.glob("*.jsonl"))]).combine_chunks()
     mb = pc.sum(pc.binary_length(table.column("text"))).as_py() / 1e6
     rows = table.num_rows
 

@@ -45,6 +45,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# The script's own folder is on the path: the JSONL reader is python_arrow's.
+from python_arrow import shard_table
+
 
 def spark_job(src: Path, out: Path, parallel: int, threads: int) -> float:
     from pyspark.sql import SparkSession
@@ -112,21 +115,13 @@ def worker(way: str, src: Path, out: Path, parallel: int, threads: int) -> None:
 
 def write_shards(corpus: Path, dest: Path, row_group: int) -> tuple[int, float]:
     """One Parquet shard per JSONL shard; returns the rows and MB of text."""
-    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     dest.mkdir(parents=True, exist_ok=True)
     rows, text_bytes = 0, 0
     for shard in sorted(corpus.glob("*.jsonl")):
-        ids, urls, texts = [], [], []
-        with open(shard, encoding="utf-8") as f:
-            for line in f:
-                row = json.loads(line)
-                ids.append(row["id"])
-                urls.append(row.get("url"))
-                texts.append(row["text"])
-        table = pa.table({"id": ids, "url": urls, "text": texts})
+        table = shard_table(shard)
         pq.write_table(table, dest / f"{shard.stem}.parquet", row_group_size=row_group, compression="snappy")
         rows += table.num_rows
         text_bytes += pc.sum(pc.binary_length(table.column("text"))).as_py()
