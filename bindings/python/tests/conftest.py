@@ -46,6 +46,38 @@ def stripper():
     return chaff.Stripper()
 
 
+EXAMPLES = ROOT / "bindings" / "python" / "examples"
+
+
+@pytest.fixture()
+def corpus_shards(tmp_path, corpus) -> Path:
+    """A folder of one Parquet shard holding the bundled corpus (``id`` is
+    the file name, ``text`` its text), as the pipeline examples read."""
+    pa = need("pyarrow")
+    import pyarrow.parquet as pq
+
+    names = list(corpus)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    pq.write_table(
+        pa.table({"id": names, "text": [corpus[n] for n in names]}),
+        str(folder / "part-0.parquet"),
+    )
+    return folder
+
+
+def assert_restores_corpus(out: Path, corpus: dict[str, str]) -> None:
+    """Every article is a row of the Parquet output ``out``, and its record
+    rebuilds its text from the clean one."""
+    import pyarrow.parquet as pq
+
+    import chaff
+
+    rows = pq.read_table(str(out)).to_pylist()
+    assert sorted(r["id"] for r in rows) == sorted(corpus)
+    assert all(chaff.restore(r["text"], r["chaff_record"]) == corpus[r["id"]] for r in rows)
+
+
 @pytest.fixture()
 def env_no_color() -> dict[str, str]:
     env = dict(os.environ)

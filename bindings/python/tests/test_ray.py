@@ -8,7 +8,7 @@ import pytest
 
 import chaff
 
-from conftest import need
+from conftest import EXAMPLES, assert_restores_corpus, need
 
 ray = need("ray")
 pa = need("pyarrow")
@@ -56,29 +56,18 @@ def test_callable_directly(corpus):
     assert all(n > 0 for n in out.column("chaff_edits").to_pylist())
 
 
-def test_example_runs(tmp_path, corpus):
+def test_example_runs(tmp_path, corpus, corpus_shards):
     import subprocess
     import sys
-    from pathlib import Path
 
-    import pyarrow.parquet as pq
-
-    names = list(corpus)
-    (tmp_path / "in").mkdir()
-    pq.write_table(
-        pa.table({"id": names, "text": [corpus[n] for n in names]}),
-        str(tmp_path / "in" / "part-0.parquet"),
-    )
-    example = Path(__file__).resolve().parents[1] / "examples" / "ray_parquet.py"
+    example = EXAMPLES / "ray_parquet.py"
     # Two actors hold every CPU of a 2-core machine: the example gives Ray a
     # CPU more for the read and write tasks, or the job would never end.
     done = subprocess.run(
-        [sys.executable, str(example), str(tmp_path / "in"), str(tmp_path / "out"), "--actors", "2"],
+        [sys.executable, str(example), str(corpus_shards), str(tmp_path / "out"), "--actors", "2"],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-4000:]
-    rows = pq.read_table(str(tmp_path / "out")).to_pylist()
-    assert sorted(r["id"] for r in rows) == sorted(names)
-    assert all(chaff.restore(r["text"], r["chaff_record"]) == corpus[r["id"]] for r in rows)
+    assert_restores_corpus(tmp_path / "out", corpus)

@@ -12,7 +12,7 @@ import pytest
 
 import chaff
 
-from conftest import need
+from conftest import EXAMPLES, assert_restores_corpus, need
 
 pyspark = need("pyspark")
 pq = need("pyarrow.parquet")
@@ -79,27 +79,16 @@ def test_modes_and_clean_column(spark, corpus):
         assert chaff.restore(row["masked"], row["chaff_record"]) == text
 
 
-def test_example_runs(tmp_path, corpus):
+def test_example_runs(tmp_path, corpus, corpus_shards):
     import subprocess
-    from pathlib import Path
 
-    import pyarrow as pa
-
-    names = list(corpus)
-    (tmp_path / "in").mkdir()
-    pq.write_table(
-        pa.table({"id": names, "text": [corpus[n] for n in names]}),
-        str(tmp_path / "in" / "part-0.parquet"),
-    )
-    example = Path(__file__).resolve().parents[1] / "examples" / "spark_parquet.py"
+    example = EXAMPLES / "spark_parquet.py"
     env = {k: v for k, v in os.environ.items() if k not in ("PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON")}
     done = subprocess.run(
-        [sys.executable, str(example), str(tmp_path / "in"), str(tmp_path / "out"), "--master", "local[2]"],
+        [sys.executable, str(example), str(corpus_shards), str(tmp_path / "out"), "--master", "local[2]"],
         capture_output=True,
         text=True,
         env=env,
     )
     assert done.returncode == 0, done.stderr[-4000:]
-    rows = pq.read_table(str(tmp_path / "out")).to_pylist()
-    assert sorted(r["id"] for r in rows) == sorted(names)
-    assert all(chaff.restore(r["text"], r["chaff_record"]) == corpus[r["id"]] for r in rows)
+    assert_restores_corpus(tmp_path / "out", corpus)
