@@ -11,6 +11,7 @@
 mod builtin;
 mod compile;
 mod diag;
+mod digest;
 pub mod raw;
 mod split;
 
@@ -543,7 +544,7 @@ impl RuleSet {
     /// packs and rules does.
     pub fn digest(&self) -> &str {
         self.digest
-            .get_or_init(|| compile::digest(&self.packs, &self.rules))
+            .get_or_init(|| digest::digest(&self.packs, &self.rules))
     }
 
     /// The publisher pack with this id.
