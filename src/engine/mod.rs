@@ -22,8 +22,10 @@
 
 pub mod domain;
 use crate::fold;
+mod confirm;
 mod layout;
 mod shape;
+mod spans;
 mod tidy;
 mod walk;
 
@@ -33,9 +35,11 @@ use crate::provenance::{
     self, Attribution, Edit, PublisherInfo, Record, Resolution, SCHEMA_VERSION, TIDY_CATEGORY,
     TIDY_RULE,
 };
-use crate::rules::{Neighbour, Removal, Rule, RuleSet, Scope, Unit, Where};
+use crate::rules::{Neighbour, Rule, RuleSet, Scope, Unit};
+use confirm::floor_boundary;
 use fold::View;
 use layout::Layout;
+use spans::{apply, covers_all, map_into, merge, shifted};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use walk::Searcher;
@@ -167,11 +171,39 @@ struct Span {
 /// reallocating them for every document.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    /// The matches of the text being stripped.
     matches: Vec<Hit>,
+    /// The second half's matches, while a text is walked in halves.
     spare: Vec<Hit>,
+    /// A pass's candidates, then its merged spans.
     candidates: Vec<Span>,
+    /// Where a pass closed up the text.
+    junctions: Vec<tidy::Junction>,
+    /// A pass's removal points in the text it leaves.
+    points: Vec<usize>,
     view: View,
+    /// A folded line or window, for the dictionaries.
     key: String,
+}
+
+/// The state of the passes over one document.
+struct Passes<'a> {
+    original: &'a str,
+    /// The text the next pass reads.
+    text: Cow<'a, str>,
+    /// What the passes removed, in the original's offsets, sorted and
+    /// disjoint.
+    removed: Vec<Span>,
+    attribution: Attribution,
+}
+
+/// How a pass ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// It removed something, and another pass may find more.
+    Removed,
+    /// Another pass would find nothing to remove.
+    Settled,
 }
 
 /// One automaton over the anchors that share a case rule, and the uses of
@@ -501,15 +533,9 @@ impl Stripper {
     /// Strips `doc` as [`Stripper::strip_with`] does, without building its
     /// record: the clean text, the removed spans and the publisher.
     pub fn cut_with(&self, doc: &Document<'_>, scratch: &mut Scratch) -> Cut {
-        let original = doc.text;
-        self.scan(
-            original,
-            &mut scratch.view,
-            &mut scratch.matches,
-            &mut scratch.spare,
-        );
+        self.scan(doc.text, scratch);
         let publisher = self.resolve(doc, &scratch.matches);
-        let mut publisher_pack = publisher.id.as_deref().and_then(|id| self.pack_index(id));
+        let mut pack = self.pack_of(&publisher);
         // A publisher found from the text itself is decided again on every
         // pass, so that the fixed point is also a fixed point of resolution
         // (stripping the clean text resolves it the same way).
@@ -517,137 +543,129 @@ impl Stripper {
             publisher.resolved_by,
             Resolution::Signature | Resolution::Unknown
         );
-        let mut removed: Vec<Span> = Vec::new();
-        let mut attribution = Attribution::default();
-        let mut current: Cow<'_, str> = Cow::Borrowed(original);
-        let ends_with_break = original.ends_with('\n');
-        // Whether the passes ran out with a removal still to check.
-        let mut unsettled = true;
+        let mut passes = Passes {
+            original: doc.text,
+            text: Cow::Borrowed(doc.text),
+            removed: Vec::new(),
+            attribution: Attribution::default(),
+        };
+        let mut settled = false;
         for pass in 0..MAX_PASSES {
             if pass > 0 {
-                self.scan(
-                    &current,
-                    &mut scratch.view,
-                    &mut scratch.matches,
-                    &mut scratch.spare,
-                );
+                self.scan(&passes.text, scratch);
                 if from_text {
-                    publisher_pack = self
-                        .resolve(doc, &scratch.matches)
-                        .id
-                        .as_deref()
-                        .and_then(|id| self.pack_index(id));
+                    pack = self.pack_of(&self.resolve(doc, &scratch.matches));
                 }
             }
-            let mut layout = Layout::new(&current);
-            self.candidates(
-                &current,
-                &scratch.matches,
-                publisher_pack,
-                &mut scratch.candidates,
-                &mut attribution,
-                &mut layout,
-                &mut scratch.key,
-            );
-            if scratch.candidates.is_empty() {
-                unsettled = false;
-                break;
-            }
-            let mut spans = merge(&mut scratch.candidates);
-            if !self.neighbours.is_empty() {
-                spans = self.with_neighbours(&current, spans, publisher_pack, &mut layout);
-            }
-            drop(layout);
-            // Whether this pass removes every match it found: then only a
-            // match across a removal point can be new (see `settled`).
-            let all_removed = !self.global_shapes && covers_all(&spans, &scratch.matches);
-            // The text is cut in place (the original is copied once, by the
-            // first pass): a big document is held about twice at most.
-            let (next, junctions) = apply(
-                std::mem::take(&mut current).into_owned(),
-                spans.iter().map(|c| (c.start, c.end)),
-            );
-            map_into(&mut removed, original.len(), spans);
-            let tidy = tidy::spans(&next, &junctions, ends_with_break);
-            // The removal points in the text this pass leaves, needed only
-            // when the pass may be the last.
-            let points: Vec<usize> = if all_removed {
-                let mut points: Vec<usize> = junctions
-                    .iter()
-                    .map(|j| shifted(j.at, &tidy))
-                    .chain(tidy.iter().map(|&(s, _)| shifted(s, &tidy)))
-                    .collect();
-                points.sort_unstable();
-                points.dedup();
-                points
-            } else {
-                Vec::new()
-            };
-            let next = if tidy.is_empty() {
-                next
-            } else {
-                let (tidied, _) = apply(next, tidy.iter().copied());
-                let tidy = tidy
-                    .into_iter()
-                    .map(|(start, end)| Span {
-                        start,
-                        end,
-                        origin: Origin::Tidy,
-                        captures: None,
-                    })
-                    .collect();
-                map_into(&mut removed, original.len(), tidy);
-                tidied
-            };
-            let settled =
-                all_removed && self.settled(&next, &points, &mut scratch.view, &mut scratch.key);
-            current = Cow::Owned(next);
-            if settled {
-                debug_assert!(
-                    {
-                        self.scan(
-                            &current,
-                            &mut scratch.view,
-                            &mut scratch.matches,
-                            &mut scratch.spare,
-                        );
-                        scratch.matches.is_empty()
-                    },
-                    "a settled text has no match"
-                );
-                unsettled = false;
+            if self.pass(&mut passes, pack, scratch) == Pass::Settled {
+                settled = true;
                 break;
             }
         }
-        if unsettled {
-            // The passes ran out: one more look says whether anything is
-            // left to remove.
-            self.scan(
-                &current,
-                &mut scratch.view,
-                &mut scratch.matches,
-                &mut scratch.spare,
-            );
-            let mut layout = Layout::new(&current);
-            let mut ignored = Attribution::default();
-            self.candidates(
-                &current,
-                &scratch.matches,
-                publisher_pack,
-                &mut scratch.candidates,
-                &mut ignored,
-                &mut layout,
-                &mut scratch.key,
-            );
-            unsettled = !scratch.candidates.is_empty();
-        }
+        // Passes that ran out: one more look says whether anything is left.
+        let unsettled = !settled && self.finds_more(&passes.text, pack, scratch);
         Cut {
-            clean: current.into_owned(),
+            clean: passes.text.into_owned(),
             publisher,
-            removed,
-            attribution,
+            removed: passes.removed,
+            attribution: passes.attribution,
             unsettled,
         }
+    }
+
+    /// One pass over `passes.text`, whose matches `scratch` holds: confirms
+    /// candidates, removes the merged spans, tidies the junctions, and adds
+    /// what it removed to `passes.removed` in the original's offsets.
+    fn pass(&self, passes: &mut Passes<'_>, pack: Option<usize>, scratch: &mut Scratch) -> Pass {
+        let mut layout = Layout::new(&passes.text);
+        let spans = &mut scratch.candidates;
+        let matches = &scratch.matches;
+        self.candidates(
+            &passes.text,
+            matches,
+            pack,
+            spans,
+            &mut passes.attribution,
+            &mut layout,
+            &mut scratch.key,
+        );
+        if spans.is_empty() {
+            return Pass::Settled;
+        }
+        merge(spans);
+        if !self.neighbours.is_empty() {
+            self.with_neighbours(&passes.text, spans, pack, &mut layout);
+        }
+        drop(layout);
+        // Whether this pass removes every match it found: then only a match
+        // across a removal point can be new (see `settled`).
+        let all_removed = !self.global_shapes && covers_all(spans, matches);
+        let (original, len) = (passes.original, passes.original.len());
+        // The text is cut in place (the original is copied once, by the
+        // first pass): a big document is held about twice at most.
+        let text = std::mem::take(&mut passes.text).into_owned();
+        let junctions = &mut scratch.junctions;
+        let cut = apply(text, spans.iter().map(|c| (c.start, c.end)), junctions);
+        map_into(&mut passes.removed, len, spans.drain(..));
+        let tidy = tidy::spans(&cut, junctions, original.ends_with('\n'));
+        // The removal points in the text this pass leaves, needed only when
+        // the pass may be the last.
+        let points = &mut scratch.points;
+        points.clear();
+        if all_removed {
+            points.extend(junctions.iter().map(|j| shifted(j.at, &tidy)));
+            points.extend(tidy.iter().map(|&(s, _)| shifted(s, &tidy)));
+            points.sort_unstable();
+            points.dedup();
+        }
+        let next = if tidy.is_empty() {
+            cut
+        } else {
+            let tidied = apply(cut, tidy.iter().copied(), junctions);
+            let tidy = tidy.into_iter().map(|(start, end)| Span {
+                start,
+                end,
+                origin: Origin::Tidy,
+                captures: None,
+            });
+            map_into(&mut passes.removed, len, tidy);
+            tidied
+        };
+        let settled =
+            all_removed && self.settled(&next, points, &mut scratch.view, &mut scratch.key);
+        passes.text = Cow::Owned(next);
+        if !settled {
+            return Pass::Removed;
+        }
+        debug_assert!(
+            {
+                self.scan(&passes.text, scratch);
+                scratch.matches.is_empty()
+            },
+            "a settled text has no match"
+        );
+        Pass::Settled
+    }
+
+    /// Whether a pass over `text` would find something to remove.
+    fn finds_more(&self, text: &str, pack: Option<usize>, scratch: &mut Scratch) -> bool {
+        self.scan(text, scratch);
+        let mut layout = Layout::new(text);
+        self.candidates(
+            text,
+            &scratch.matches,
+            pack,
+            &mut scratch.candidates,
+            &mut Attribution::default(),
+            &mut layout,
+            &mut scratch.key,
+        );
+        !scratch.candidates.is_empty()
+    }
+
+    /// The index of the publisher pack of `publisher`, if it has one.
+    fn pack_of(&self, publisher: &PublisherInfo) -> Option<usize> {
+        publisher.id.as_deref().and_then(|id| self.pack_index(id))
     }
 
     /// The full result of `cut`, a cut of `doc`: its record built.
@@ -726,7 +744,13 @@ impl Stripper {
     /// Every automaton match in `text`, in the text's offsets, sorted by
     /// start (the longer first at one start).
     /// `spare` is a buffer to reuse.
-    fn scan(&self, text: &str, view: &mut View, matches: &mut Vec<Hit>, spare: &mut Vec<Hit>) {
+    fn scan(&self, text: &str, scratch: &mut Scratch) {
+        let Scratch {
+            view,
+            matches,
+            spare,
+            ..
+        } = scratch;
         self.scan_in(text, view, matches, spare, SCAN_WINDOW);
     }
 
@@ -958,135 +982,6 @@ impl Stripper {
         self.rules.packs()[r.pack].scope != Scope::Publisher || publisher == Some(r.pack)
     }
 
-    /// Confirms the matches and dictionary lines of one pass into
-    /// candidates.
-    #[allow(clippy::too_many_arguments)]
-    fn candidates<'t>(
-        &self,
-        text: &'t str,
-        matches: &[Hit],
-        publisher: Option<usize>,
-        out: &mut Vec<Span>,
-        attribution: &mut Attribution,
-        layout: &mut Layout<'t>,
-        key: &mut String,
-    ) {
-        out.clear();
-        let mut push = |c: Span, out: &mut Vec<Span>| {
-            if let Some(caps) = &c.captures {
-                for (name, value) in caps.iter() {
-                    attribution.add(name, value);
-                }
-            }
-            out.push(c);
-        };
-        for hit in matches {
-            for u in self.uses(hit.pattern) {
-                let Use::Rule { rule, anchor } = *u else {
-                    continue;
-                };
-                let r = &self.rules.rules()[rule as usize];
-                if !self.in_scope(r, publisher) {
-                    continue;
-                }
-                let Some((start, end)) = verify(r, &r.anchors[anchor as usize], text, hit) else {
-                    continue;
-                };
-                if let Some(c) = confirm(r, rule, text, start, end, layout) {
-                    push(c, out);
-                }
-            }
-        }
-        if self.dictionary.is_empty() && self.line_rules.is_empty() {
-            return;
-        }
-        let bytes = text.as_bytes();
-        let mut ls = 0;
-        while ls < bytes.len() {
-            let le = layout::line_end(bytes, ls);
-            if le - ls <= self.line_reach.saturating_add(64) {
-                let (ts, te) = layout::trim(bytes, ls, le);
-                if ts < te && te - ts <= self.line_reach {
-                    for &(rule, max) in &self.line_rules {
-                        let r = &self.rules.rules()[rule as usize];
-                        if te - ts > max || !self.in_scope(r, publisher) {
-                            continue;
-                        }
-                        if let Some(c) = confirm(r, rule, text, ts, te, layout) {
-                            push(c, out);
-                        }
-                    }
-                }
-            }
-            if let Some(rules) = self.dictionary_rules(&text[ls..le], key) {
-                let (ts, te) = layout::trim(bytes, ls, le);
-                for &rule in rules {
-                    let r = &self.rules.rules()[rule as usize];
-                    if !self.in_scope(r, publisher) {
-                        continue;
-                    }
-                    if let Some(c) = confirm(r, rule, text, ts, te, layout) {
-                        push(c, out);
-                    }
-                }
-            }
-            ls = le + 1;
-        }
-    }
-
-    /// Adds the removals of the neighbour rules (`after`, `before`) to the
-    /// sorted, disjoint `spans`, and returns them sorted and disjoint again.
-    fn with_neighbours<'t>(
-        &self,
-        text: &'t str,
-        mut spans: Vec<Span>,
-        publisher: Option<usize>,
-        layout: &mut Layout<'t>,
-    ) -> Vec<Span> {
-        let rules = self.rules.rules();
-        let matches = |targets: &[Target], origin: Origin| {
-            let Origin::Rule(rule) = origin else {
-                return false;
-            };
-            targets.iter().any(|t| match *t {
-                Target::Rule(r) => r == rule,
-                Target::Category(c) => rules[rule as usize].category == c,
-            })
-        };
-        // A neighbour's removal may itself be followed: a few rounds reach
-        // every chain the rules can form in practice.
-        for _ in 0..4 {
-            let mut added: Vec<Span> = Vec::new();
-            for n in &self.neighbours {
-                let r = &rules[n.rule as usize];
-                if !self.in_scope(r, publisher) {
-                    continue;
-                }
-                for s in &spans {
-                    if matches(&n.after, s.origin) {
-                        run_of_lines(r, n.rule, text, layout, s.end, true, &mut added);
-                    }
-                    if matches(&n.before, s.origin) {
-                        run_of_lines(r, n.rule, text, layout, s.start, false, &mut added);
-                    }
-                }
-            }
-            // Only what is not removed already counts as new.
-            added.retain(|c| {
-                let i = spans.partition_point(|s| s.end <= c.start);
-                spans
-                    .get(i)
-                    .is_none_or(|s| !(s.start <= c.start && c.end <= s.end))
-            });
-            if added.is_empty() {
-                break;
-            }
-            spans.append(&mut added);
-            spans = merge(&mut spans);
-        }
-        spans
-    }
-
     fn record(
         &self,
         doc: &Document<'_>,
@@ -1153,44 +1048,9 @@ impl Stripper {
     }
 }
 
-/// Checks an automaton hit against the anchor as its rule wants it matched;
-/// returns the anchor's span in the text.
-fn verify(r: &Rule, anchor: &str, text: &str, hit: &Hit) -> Option<(usize, usize)> {
-    let (start, end) = (hit.start, hit.end);
-    if r.exact_space {
-        // The anchor as written, white space and all: where the match starts,
-        // or with its leading white space just before the first other
-        // character.
-        let lead = anchor.len() - anchor.trim_start().len();
-        let first = text[start..end]
-            .char_indices()
-            .find(|&(_, c)| !fold::is_space(c))
-            .map_or(start, |(i, _)| start + i);
-        for s in [start, first.saturating_sub(lead)] {
-            let Some(candidate) = text.get(s..s + anchor.len()) else {
-                continue;
-            };
-            let same = if r.case_insensitive {
-                candidate.eq_ignore_ascii_case(anchor)
-            } else {
-                candidate == anchor
-            };
-            if same {
-                return Some((s, s + anchor.len()));
-            }
-        }
-        return None;
-    }
-    if !r.typographic {
-        let found = &text[start..end];
-        if (!found.is_ascii() || !anchor.is_ascii())
-            && !fold::same_modulo_space(found, anchor.trim(), r.case_insensitive)
-        {
-            return None;
-        }
-    }
-    Some((start, end))
-}
+/// Text bytes a scan reads into the matching view at once: a longer text is
+/// scanned in windows, so that the view of a big document is no copy of it.
+const SCAN_WINDOW: usize = 4 << 20;
 
 /// Where to start a window that holds `n` characters other than white
 /// space before `at` (or the text's start).
@@ -1207,10 +1067,6 @@ fn reach_back(text: &str, at: usize, n: usize) -> usize {
     0
 }
 
-/// Text bytes a scan reads into the matching view at once: a longer text is
-/// scanned in windows, so that the view of a big document is no copy of it.
-const SCAN_WINDOW: usize = 4 << 20;
-
 /// Where to end a window that holds `n` characters other than white space
 /// from `at` on (or the text's end).
 fn reach_forward(text: &str, at: usize, n: usize) -> usize {
@@ -1226,238 +1082,6 @@ fn reach_forward(text: &str, at: usize, n: usize) -> usize {
     text.len()
 }
 
-/// A neighbour rule's run: up to `max-run` lines with text after `at`
-/// (`forward`) or before it, each confirmed by the rule, stopping at the
-/// first that is not.
-fn run_of_lines(
-    r: &Rule,
-    rule: u32,
-    text: &str,
-    layout: &mut Layout<'_>,
-    mut at: usize,
-    forward: bool,
-    added: &mut Vec<Span>,
-) {
-    let bytes = text.as_bytes();
-    for _ in 0..r.max_run {
-        let line = if forward {
-            next_line(bytes, at)
-        } else {
-            previous_line(bytes, at)
-        };
-        let Some((ls, le)) = line else {
-            break;
-        };
-        let Some(c) = confirm(r, rule, text, ls, le, layout) else {
-            break;
-        };
-        at = if forward { c.end } else { c.start };
-        added.push(c);
-    }
-}
-
-/// The first line with text after the line that holds `at` (or from `at`,
-/// when it starts a line), trimmed.
-fn next_line(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
-    let mut ls = if at == 0 || bytes.get(at - 1) == Some(&b'\n') {
-        at
-    } else {
-        layout::with_break(bytes, layout::line_end(bytes, at))
-    };
-    while ls < bytes.len() {
-        let le = layout::line_end(bytes, ls);
-        let (ts, te) = layout::trim(bytes, ls, le);
-        if ts < te {
-            return Some((ts, te));
-        }
-        ls = le + 1;
-    }
-    None
-}
-
-/// The last line with text before the line that holds `at` (or before
-/// `at`, when it starts a line), trimmed.
-fn previous_line(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
-    let mut end = layout::line_start(bytes, at);
-    while end > 0 {
-        let le = end - 1;
-        let ls = layout::line_start(bytes, le);
-        let (ts, te) = layout::trim(bytes, ls, le);
-        if ts < te {
-            return Some((ts, te));
-        }
-        end = ls;
-    }
-    None
-}
-
-/// Checks one anchor match (or a whole line, for a dictionary or neighbour
-/// rule) against a rule; returns the span it removes.
-fn confirm(
-    r: &Rule,
-    rule: u32,
-    text: &str,
-    start: usize,
-    end: usize,
-    layout: &mut Layout<'_>,
-) -> Option<Span> {
-    let bytes = text.as_bytes();
-    let (ls, le) = layout.line(start, end);
-    let (us, ue) = match r.unit {
-        Unit::Line => (ls, le),
-        Unit::Paragraph => layout.paragraph(ls, le),
-    };
-    let (ts, te) = layout::trim(bytes, us, ue);
-    let placed = match r.where_ {
-        Where::Contains => true,
-        Where::StartsWith => start == ts,
-        Where::EndsWith => end == te,
-        Where::Equals => start == ts && end == te,
-    };
-    if !placed {
-        return None;
-    }
-    if r.in_first.is_some() || r.in_last.is_some() {
-        let (index, count) = layout.paragraph_index(start);
-        if r.in_first.is_some_and(|n| index >= n) || r.in_last.is_some_and(|n| count - index > n) {
-            return None;
-        }
-    }
-    if let Some(max) = r.max_len
-        && matches!(
-            r.removal,
-            Removal::Anchor | Removal::Line | Removal::Paragraph
-        )
-        && te - ts > max
-    {
-        return None;
-    }
-    if !r.shape.is_empty() && !shape::holds(&r.shape, r.unit, text, ts, te, layout) {
-        return None;
-    }
-    let mut captures = None;
-    let mut span = (start, end);
-    if let Some(re) = &r.regex {
-        let unit = &text[us..ue];
-        let (a, b) = (start - us, end - us);
-        // The match that covers the anchor; failing that (for removals other
-        // than `anchor`, which needs one), the first match in the unit. The
-        // matches are found without their groups, which only the chosen one
-        // needs, and only when the regex names some.
-        let (chosen, fallback) = if unit.len() > LONG_UNIT {
-            // A long unit with many anchors: its matches are found once, and
-            // each anchor looks its match up.
-            let found = layout.regex_matches(rule, re, us, ue);
-            let i = found.partition_point(|&(s, _)| s <= a);
-            let covering = i.checked_sub(1).map(|i| found[i]).filter(|&(_, e)| e >= b);
-            (covering, found.first().copied())
-        } else {
-            let mut chosen = None;
-            let mut fallback = None;
-            for m in re.find_iter(unit) {
-                if m.start() <= a && m.end() >= b {
-                    chosen = Some((m.start(), m.end()));
-                    break;
-                }
-                let past = m.start() > a;
-                if fallback.is_none() {
-                    fallback = Some((m.start(), m.end()));
-                }
-                if past {
-                    break;
-                }
-            }
-            (chosen, fallback)
-        };
-        let found = match chosen {
-            Some(m) => m,
-            None if r.removal == Removal::Anchor => return None,
-            None => fallback?,
-        };
-        if re.names_groups() {
-            // The same match, with its groups: the leftmost-first match
-            // from where it starts.
-            let caps = re.captures_at(unit, found.0).expect("a match starts here");
-            if r.removal == Removal::Anchor {
-                // The `remove` group, when the regex has one, is what goes;
-                // otherwise the whole match.
-                let m = caps
-                    .name("remove")
-                    .unwrap_or_else(|| caps.get(0).expect("group 0 always matches"));
-                span = (us + m.start(), us + m.end());
-            }
-            let list: Vec<(String, String)> = re
-                .capture_names()
-                .flatten()
-                .filter(|&name| name != "remove")
-                .filter_map(|name| {
-                    caps.name(name)
-                        .filter(|m| !m.as_str().trim().is_empty())
-                        .map(|m| (name.to_string(), m.as_str().trim().to_string()))
-                })
-                .collect();
-            if !list.is_empty() {
-                captures = Some(list.into_boxed_slice());
-            }
-        } else if r.removal == Removal::Anchor {
-            span = (us + found.0, us + found.1);
-        }
-    }
-    let span = match &r.removal {
-        Removal::Anchor => span,
-        Removal::Line => (ls, layout::with_break(bytes, le)),
-        Removal::Paragraph => {
-            let (ps, pe) = layout.paragraph(ls, le);
-            (ps, layout::with_break(bytes, pe))
-        }
-        Removal::Block { end: closing } => {
-            let max = r.effective_max_len().unwrap_or(usize::MAX);
-            let window_end =
-                floor_boundary(text, start.saturating_add(max).min(text.len())).max(end);
-            let window = &text[end..window_end];
-            let found = if r.case_insensitive {
-                find_ascii_ci(window.as_bytes(), closing.as_bytes())
-            } else {
-                memchr::memmem::find(window.as_bytes(), closing.as_bytes())
-            }?;
-            let ee = end + found + closing.len();
-            let s = if r.whole_lines && layout::is_blank(&bytes[ls..start]) {
-                ls
-            } else {
-                start
-            };
-            let eol = layout::line_end(bytes, ee);
-            let e = if r.whole_lines && layout::is_blank(&bytes[ee..eol]) {
-                layout::with_break(bytes, eol)
-            } else {
-                ee
-            };
-            (s, e)
-        }
-        Removal::ToEnd => {
-            let s = if r.whole_lines && layout::is_blank(&bytes[ls..start]) {
-                ls
-            } else {
-                start
-            };
-            if text.len() - s > r.effective_max_len().unwrap_or(usize::MAX) {
-                return None;
-            }
-            (s, text.len())
-        }
-    };
-    Some(Span {
-        start: span.0,
-        end: span.1,
-        origin: Origin::Rule(rule),
-        captures,
-    })
-}
-
-/// Units longer than this (in bytes) have their regex matches found once per
-/// rule and pass, so that many anchors on one long line cost linear time.
-const LONG_UNIT: usize = 4096;
-
 /// The smallest char boundary at or after `at`.
 fn ceil_boundary(text: &str, mut at: usize) -> usize {
     while at < text.len() && !text.is_char_boundary(at) {
@@ -1466,200 +1090,9 @@ fn ceil_boundary(text: &str, mut at: usize) -> usize {
     at
 }
 
-/// The largest char boundary at or before `at`.
-fn floor_boundary(text: &str, mut at: usize) -> usize {
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
-}
-
-/// First position of `needle` in `hay`, ignoring ASCII case.
-fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.len() > hay.len() {
-        return None;
-    }
-    (0..=hay.len() - needle.len()).find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
-}
-
-/// Whether every match lies within one of the sorted, disjoint `spans`.
-fn covers_all(spans: &[Span], matches: &[Hit]) -> bool {
-    matches.iter().all(|&Hit { start, end, .. }| {
-        let i = spans.partition_point(|c| c.end <= start);
-        spans
-            .get(i)
-            .is_some_and(|c| c.start <= start && end <= c.end)
-    })
-}
-
-/// Where offset `at` of a text lands once the sorted, disjoint `spans` are
-/// removed from it (an offset inside a span lands where the span was).
-fn shifted(at: usize, spans: &[(usize, usize)]) -> usize {
-    let mut before = 0;
-    for &(s, e) in spans {
-        if e <= at {
-            before += e - s;
-        } else {
-            if s < at {
-                before += at - s;
-            }
-            break;
-        }
-    }
-    at - before
-}
-
-/// Sorts candidates and makes them disjoint (see the module docs for the
-/// order). Returns the surviving spans.
-fn merge(candidates: &mut Vec<Span>) -> Vec<Span> {
-    candidates.sort_unstable_by(|a, b| {
-        a.start
-            .cmp(&b.start)
-            .then(b.end.cmp(&a.end))
-            .then(a.origin.cmp(&b.origin))
-    });
-    let mut out: Vec<Span> = Vec::with_capacity(candidates.len());
-    let mut covered = 0;
-    for mut c in candidates.drain(..) {
-        if c.end <= covered || c.start == c.end {
-            continue;
-        }
-        if c.start < covered {
-            c.start = covered;
-        }
-        covered = c.end;
-        out.push(c);
-    }
-    out
-}
-
-/// Removes sorted, disjoint `spans` from `text`; returns the new text and the
-/// junctions (the points in the new text where something was removed).
-fn apply(
-    text: String,
-    spans: impl Iterator<Item = (usize, usize)>,
-) -> (String, Vec<tidy::Junction>) {
-    let mut bytes = text.into_bytes();
-    let mut junctions: Vec<tidy::Junction> = Vec::new();
-    // Kept bytes move down over removed ones: `w` is where the next kept
-    // byte goes, never past `pos`, so a span's bytes are intact when read.
-    let (mut w, mut pos) = (0, 0);
-    for (s, e) in spans {
-        bytes.copy_within(pos..s, w);
-        w += s - pos;
-        let removed_break = bytes[e - 1] == b'\n';
-        match junctions.last_mut() {
-            Some(last) if last.at == w => last.removed_break = removed_break,
-            _ => junctions.push(tidy::Junction {
-                at: w,
-                removed_break,
-            }),
-        }
-        pos = e;
-    }
-    let len = bytes.len();
-    bytes.copy_within(pos..len, w);
-    bytes.truncate(w + len - pos);
-    let out = String::from_utf8(bytes).expect("spans lie on character boundaries");
-    (out, junctions)
-}
-
-/// Maps spans of the current text (sorted, disjoint) to the original's
-/// offsets and adds them to `removed` (sorted, disjoint). A span that covers
-/// earlier removals is split around them.
-fn map_into(removed: &mut Vec<Span>, original_len: usize, spans: Vec<Span>) {
-    if removed.is_empty() {
-        removed.extend(spans);
-        return;
-    }
-    // Kept segments of the original: (original start, original end, current start).
-    let mut kept = Vec::with_capacity(removed.len() + 1);
-    let mut pos = 0;
-    let mut cur = 0;
-    for r in removed.iter() {
-        if r.start > pos {
-            kept.push((pos, r.start, cur));
-            cur += r.start - pos;
-        }
-        pos = r.end;
-    }
-    if original_len > pos {
-        kept.push((pos, original_len, cur));
-    }
-    let mut added = Vec::with_capacity(spans.len());
-    let mut k = 0;
-    for c in spans {
-        let mut captures = c.captures;
-        while k < kept.len() && kept[k].2 + (kept[k].1 - kept[k].0) <= c.start {
-            k += 1;
-        }
-        let mut j = k;
-        while j < kept.len() && kept[j].2 < c.end {
-            let (os, oe, cs) = kept[j];
-            let ce = cs + (oe - os);
-            let a = c.start.max(cs);
-            let b = c.end.min(ce);
-            if a < b {
-                added.push(Span {
-                    start: os + (a - cs),
-                    end: os + (b - cs),
-                    origin: c.origin,
-                    captures: captures.take(),
-                });
-            }
-            j += 1;
-        }
-    }
-    removed.extend(added);
-    removed.sort_unstable_by_key(|r| r.start);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn cand(start: usize, end: usize, rule: u32) -> Span {
-        Span {
-            start,
-            end,
-            origin: Origin::Rule(rule),
-            captures: None,
-        }
-    }
-
-    #[test]
-    fn merge_prefers_earliest_then_longest_then_first_rule() {
-        let mut c = vec![cand(5, 8, 0), cand(0, 4, 1), cand(0, 6, 2), cand(0, 6, 0)];
-        let out: Vec<_> = merge(&mut c)
-            .into_iter()
-            .map(|c| (c.start, c.end, c.origin))
-            .collect();
-        assert_eq!(out, [(0, 6, Origin::Rule(0)), (6, 8, Origin::Rule(0))]);
-    }
-
-    #[test]
-    fn offsets_shift_past_removed_spans() {
-        let spans = [(2, 4), (6, 9)];
-        let got: Vec<usize> = [0, 2, 3, 4, 6, 7, 9, 12]
-            .iter()
-            .map(|&at| shifted(at, &spans))
-            .collect();
-        assert_eq!(got, [0, 2, 2, 2, 4, 4, 4, 7]);
-    }
-
-    #[test]
-    fn a_pass_covers_its_matches_only_when_every_match_is_inside_a_span() {
-        let spans = [cand(0, 10, 0), cand(20, 30, 0)];
-        let hit = |start, end| Hit {
-            pattern: 0,
-            start,
-            end,
-        };
-        assert!(covers_all(&spans, &[hit(0, 10), hit(22, 25)]));
-        assert!(!covers_all(&spans, &[hit(8, 12)]), "crosses a span's end");
-        assert!(!covers_all(&spans, &[hit(12, 15)]), "between spans");
-        assert!(covers_all(&spans, &[]));
-    }
 
     #[test]
     fn a_text_is_settled_unless_a_match_crosses_a_removal_point() {
@@ -1747,21 +1180,5 @@ mod tests {
             assert_eq!(stripper.record_cut(&doc, cut).record, stripped.record);
         }
         assert!(cut_something, "the corpus has boilerplate");
-    }
-
-    #[test]
-    fn map_into_splits_around_earlier_removals() {
-        // Original "aXXbYYc": XX (1..3) and YY (4..6) were removed -> "abc".
-        let mut removed = vec![cand(1, 3, 0), cand(4, 6, 0)];
-        // Now remove "abc"[0..3] entirely.
-        map_into(&mut removed, 7, vec![cand(0, 3, 1)]);
-        let got: Vec<_> = removed
-            .iter()
-            .map(|r| match r.origin {
-                Origin::Rule(i) => (r.start, r.end, i),
-                Origin::Tidy => panic!("no tidy-up here"),
-            })
-            .collect();
-        assert_eq!(got, [(0, 1, 1), (1, 3, 0), (3, 4, 1), (4, 6, 0), (6, 7, 1)]);
     }
 }
