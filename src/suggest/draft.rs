@@ -334,6 +334,19 @@ impl Drafter<'_> {
             }
             Some(StripEx { text, clean })
         };
+        // The strip examples of a rule that removes `text`: it, then the
+        // alternatives in order, of which the first two that the rule
+        // strips as expected are kept.
+        let strip_examples = |text: &str| -> Vec<StripEx> {
+            let whole = |text: String| StripEx {
+                text,
+                clean: String::new(),
+            };
+            std::iter::once(whole(text.to_string()))
+                .chain(other.map(|x| whole(x.text.clone())))
+                .chain(examples.iter().skip(1).filter_map(|x| context(x)))
+                .collect()
+        };
         let seen = |n: u64| {
             format!(
                 "in {n} of {} documents ({share:.0}%) of {}",
@@ -348,20 +361,7 @@ impl Drafter<'_> {
                 rule.anchor = anchor;
                 rule.where_ = placed;
                 rule.regex = regex;
-                rule.strip.push(StripEx {
-                    text: line.to_string(),
-                    clean: String::new(),
-                });
-                // Alternatives, in order: the first two that the rule strips
-                // as expected are kept.
-                if let Some(x) = other {
-                    rule.strip.push(StripEx {
-                        text: x.text.clone(),
-                        clean: String::new(),
-                    });
-                }
-                rule.strip
-                    .extend(examples.iter().skip(1).filter_map(|x| context(x)));
+                rule.strip.extend(strip_examples(line));
                 let digits = line.chars().any(|c| c.is_ascii_digit());
                 rule.category = category(rule.kind, line, false, digits);
                 rule.display = format!("\"{}\"", shorten(line, 90));
@@ -403,20 +403,7 @@ impl Drafter<'_> {
                 rule.remove = if end.is_some() { "block" } else { "to-end" };
                 rule.end = end;
                 rule.max_len = Some((e.max_len * 3 / 2 + 64).min(20_000));
-                rule.strip.push(StripEx {
-                    text: block.to_string(),
-                    clean: String::new(),
-                });
-                // Alternatives, in order: the first two that the rule strips
-                // as expected are kept.
-                if let Some(x) = other {
-                    rule.strip.push(StripEx {
-                        text: x.text.clone(),
-                        clean: String::new(),
-                    });
-                }
-                rule.strip
-                    .extend(examples.iter().skip(1).filter_map(|x| context(x)));
+                rule.strip.extend(strip_examples(block));
                 let trailing = gc.trailing * 2 > gc.docs;
                 let digits = block.chars().any(|c| c.is_ascii_digit());
                 rule.category = category(rule.kind, block, trailing, digits);
