@@ -17,11 +17,24 @@ fn stripper(packs: &[(&str, &str)]) -> Stripper {
     Stripper::new(set).expect("builds")
 }
 
+/// A common pack `id` with `rules` (TOML `[[rules]]` tables).
+fn common_pack(id: &str, rules: &str) -> String {
+    format!("[pack]\nid = \"{id}\"\nscope = \"common\"\n\n{rules}")
+}
+
 fn common(rules: &str) -> Stripper {
-    stripper(&[(
-        "t.toml",
-        &format!("[pack]\nid = \"t\"\nscope = \"common\"\n\n{rules}"),
-    )])
+    stripper(&[("t.toml", &common_pack("t", rules))])
+}
+
+/// A rule folder holding `files` (path, text).
+fn pack_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
 }
 
 /// Strips `text` and checks the invariants on the way.
@@ -129,28 +142,25 @@ keep = ["Die Anzeige lief lange."]
 
 #[test]
 fn dictionary_rules_remove_whole_lines_folded() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("lines")).unwrap();
-    std::fs::write(
-        dir.path().join("lines/ui.txt"),
-        "# UI labels\nLeave a Reply\nKeine Kommentare\n\nTeilen mit:\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("ui.toml"),
-        r#"[pack]
-id = "ui"
-scope = "common"
-
-[[rules]]
+    let dir = pack_dir(&[
+        (
+            "lines/ui.txt",
+            "# UI labels\nLeave a Reply\nKeine Kommentare\n\nTeilen mit:\n",
+        ),
+        (
+            "ui.toml",
+            &common_pack(
+                "ui",
+                r#"[[rules]]
 id = "ui.lines"
 category = "other"
 dictionary = ["lines/ui.txt"]
 strip = ["Leave A Reply"]
 keep = ["Leave a reply with your name, the form said."]
 "#,
-    )
-    .unwrap();
+            ),
+        ),
+    ]);
     let set = RuleSet::load_paths(&[dir.path()]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(set.rules()[0].dictionary.len(), 3);
     let s = Stripper::new(set).unwrap();
@@ -163,15 +173,13 @@ keep = ["Leave a reply with your name, the form said."]
 
 #[test]
 fn a_missing_dictionary_or_short_entry_is_a_load_error_naming_it() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("short.txt"), "Share this\nok\n").unwrap();
-    std::fs::write(
-        dir.path().join("d.toml"),
-        r#"[pack]
-id = "d"
-scope = "common"
-
-[[rules]]
+    let dir = pack_dir(&[
+        ("short.txt", "Share this\nok\n"),
+        (
+            "d.toml",
+            &common_pack(
+                "d",
+                r#"[[rules]]
 id = "d.missing"
 category = "other"
 dictionary = ["nope.txt"]
@@ -185,8 +193,9 @@ dictionary = ["short.txt"]
 strip = ["Share this"]
 keep = ["y"]
 "#,
-    )
-    .unwrap();
+            ),
+        ),
+    ]);
     let err = RuleSet::load_paths(&[dir.path()]).unwrap_err().to_string();
     assert!(
         err.contains("d.missing") && err.contains("nope.txt"),
@@ -200,7 +209,10 @@ keep = ["y"]
     for name in ["/dev/zero", "../x.txt"] {
         std::fs::write(
             dir.path().join("d.toml"),
-            format!("[pack]\nid = \"d\"\nscope = \"common\"\n\n[[rules]]\nid = \"d.dev\"\ncategory = \"other\"\ndictionary = [\"{name}\"]\nstrip = [\"x\"]\nkeep = [\"y\"]\n"),
+            common_pack(
+                "d",
+                &format!("[[rules]]\nid = \"d.dev\"\ncategory = \"other\"\ndictionary = [\"{name}\"]\nstrip = [\"x\"]\nkeep = [\"y\"]\n"),
+            ),
         )
         .unwrap();
         let err = RuleSet::load_paths(&[dir.path().join("d.toml")])
@@ -304,7 +316,10 @@ keep = ["Body text."]
 fn an_unknown_neighbour_is_a_load_error() {
     let err = RuleSet::from_sources(&[Source {
         name: "n.toml".into(),
-        text: "[pack]\nid = \"n\"\nscope = \"common\"\n\n[[rules]]\nid = \"n.x\"\ncategory = \"related\"\nafter = [\"n.nope\"]\nstrip = [\"x\"]\nkeep = [\"y\"]\n".into(),
+        text: common_pack(
+            "n",
+            "[[rules]]\nid = \"n.x\"\ncategory = \"related\"\nafter = [\"n.nope\"]\nstrip = [\"x\"]\nkeep = [\"y\"]\n",
+        ),
     }])
     .unwrap_err()
     .to_string();
@@ -470,7 +485,10 @@ keep = ["On 3 May 2022 the talks resumed."]
     );
     let err = RuleSet::from_sources(&[Source {
         name: "e.toml".into(),
-        text: "[pack]\nid = \"e\"\nscope = \"common\"\n\n[[rules]]\nid = \"e.x\"\ncategory = \"byline\"\nevery-line = true\nregex = 'x'\nstrip = [\"x\"]\nkeep = [\"y\"]\n".into(),
+        text: common_pack(
+            "e",
+            "[[rules]]\nid = \"e.x\"\ncategory = \"byline\"\nevery-line = true\nregex = 'x'\nstrip = [\"x\"]\nkeep = [\"y\"]\n",
+        ),
     }])
     .unwrap_err()
     .to_string();
