@@ -379,7 +379,7 @@ fn one_registrable_domain_is_one_publisher() {
 }
 
 #[test]
-fn many_anchors_on_one_long_line_cost_linear_time() {
+fn many_anchors_on_one_long_line_are_each_removed() {
     let s = common(
         r#"[[rules]]
 id = "t.external"
@@ -391,18 +391,14 @@ strip = [{ text = "a statement, external.", clean = "a statement." }]
 keep = ["internal and, externally"]
 "#,
     );
-    // 20,000 hits on one line: with per-hit line and regex scans this took
-    // tens of seconds; it must now be a matter of milliseconds. The bound is
-    // generous so a slow machine never fails it, yet quadratic time would.
+    // 20,000 hits on one line, each confirmed against the one match of the
+    // line's regex that covers it. What this costs is measured by
+    // `benches/bounds.sh` (a row of 200,000 such hits), not here.
     let line = "word, external ".repeat(20_000);
-    let started = std::time::Instant::now();
     let out = s.strip(&Document::new("d", &line));
-    assert_eq!(out.clean.matches(", external").count(), 0);
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(20),
-        "{:?}",
-        started.elapsed()
-    );
+    assert_eq!(out.clean, "word ".repeat(20_000).trim_end());
+    let by_rule = out.record.edits.iter().filter(|e| e.rule == "t.external");
+    assert_eq!(by_rule.count(), 20_000);
 }
 
 #[test]
