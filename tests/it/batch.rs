@@ -14,7 +14,8 @@
 //! run with `--no-builtin`.
 
 use crate::support::{
-    BIN, Run, chaff, corpus_files, file_name, records, records_in, scratch, tree, write,
+    BIN, READ_MORE_PACK, Run, afp_rows, chaff, corpus_files, file_name, records, records_in,
+    scratch, tree, write,
 };
 use chaff::Record;
 use chaff::provenance::Mode;
@@ -1063,13 +1064,7 @@ fn strip_dash_reads_jsonl_on_stdin_and_writes_on_stdout_what_the_file_would_get(
 fn strip_dash_into_a_closed_pipe_exits_0() {
     let tmp = scratch();
     // Far more output than a pipe holds: the writes must meet the closed end.
-    let rows: String = (0..4000)
-        .map(|i| {
-            format!(
-                "{{\"id\":\"r{i}\",\"text\":\"A file photo shows both presidents. (AFP)\\n\\nThe talks lasted an hour, row {i}.\\n\"}}\n"
-            )
-        })
-        .collect();
+    let rows = afp_rows(4000);
     let big = tmp.path().join("big.jsonl");
     write(&big, &rows);
 
@@ -1099,13 +1094,7 @@ fn strip_dash_into_a_closed_pipe_exits_0() {
 #[test]
 fn strip_dash_into_a_closed_pipe_keeps_the_records_of_every_row_delivered() {
     let tmp = scratch();
-    let rows: String = (0..4000)
-        .map(|i| {
-            format!(
-                "{{\"id\":\"r{i}\",\"text\":\"A file photo shows both presidents. (AFP)\\n\\nThe talks lasted an hour, row {i}.\\n\"}}\n"
-            )
-        })
-        .collect();
+    let rows = afp_rows(4000);
     let big = tmp.path().join("big.jsonl");
     write(&big, &rows);
     let out = tmp.path().join("out");
@@ -1391,19 +1380,6 @@ fn attributes_are_written_aligned_row_for_row_with_spans_in_character_offsets() 
 
 // --- the manifest -----------------------------------------------------------------
 
-/// A valid extra rule pack (its rule fires on nothing in the test inputs).
-const LOCAL_RULES: &str = r#"[pack]
-id = "local"
-scope = "common"
-
-[[rules]]
-id = "local.read-more"
-category = "related"
-anchor = "Read more:"
-strip = ["Read more: the full story"]
-keep = ["Read more about it in the report."]
-"#;
-
 #[test]
 fn manifest_lists_rule_files_inputs_and_outputs_hits_publishers_totals_and_errors() {
     let tmp = scratch();
@@ -1412,7 +1388,7 @@ fn manifest_lists_rule_files_inputs_and_outputs_hits_publishers_totals_and_error
     let latin1 = input.join("zz-latin1.txt");
     write(&latin1, b"caf\xe9 au lait\n");
     let extra = tmp.path().join("local.toml");
-    write(&extra, LOCAL_RULES);
+    write(&extra, READ_MORE_PACK);
     let out = tmp.path().join("out");
     let extra_arg = extra.display().to_string();
     // SHA-256, so the hashes can be checked with another implementation.
@@ -1436,7 +1412,7 @@ fn manifest_lists_rule_files_inputs_and_outputs_hits_publishers_totals_and_error
         .map(|s| serde_json::json!({"file": s.name, "sha256": sha256(s.text.as_bytes())}))
         .collect();
     rule_files
-        .push(serde_json::json!({"file": extra_arg, "sha256": sha256(LOCAL_RULES.as_bytes())}));
+        .push(serde_json::json!({"file": extra_arg, "sha256": sha256(READ_MORE_PACK.as_bytes())}));
     assert_eq!(m["rule_files"], Value::from(rule_files));
     assert_eq!(
         m["options"],

@@ -13,7 +13,8 @@
 //! pinned in `batch.rs`.
 
 use crate::support::{
-    BIN, CORPUS, Run, chaff, corpus_copy, corpus_files, file_name, records, scratch, tree, write,
+    BIN, CORPUS, Run, chaff, chaff_ok, corpus_copy, corpus_files, file_name, records, scratch,
+    tree, write,
 };
 use chaff::Record;
 use chaff::provenance::{Resolution, SCHEMA_VERSION};
@@ -1113,6 +1114,19 @@ fn strip_refuses_an_output_folder_that_would_overwrite_an_input() {
     );
 }
 
+/// Runs `chaff strip INPUT --out OUT --quiet --no-builtin`, which copies
+/// the input as it is, and checks that it succeeded.
+fn strip_without_rules(input: &Path, out: &Path) -> Run {
+    chaff_ok(&[
+        &"strip",
+        &input,
+        &"--out",
+        &out,
+        &"--quiet",
+        &"--no-builtin",
+    ])
+}
+
 #[test]
 fn restore_refuses_a_folder_where_it_would_overwrite_the_output_folder() {
     let tmp = scratch();
@@ -1120,15 +1134,7 @@ fn restore_refuses_a_folder_where_it_would_overwrite_the_output_folder() {
     write(&input.join("x.txt"), "Top.\n");
     write(&input.join("out/x.txt"), "Nested.\n");
     let out = tmp.path().join("out");
-    let run = chaff(&[
-        &"strip",
-        &input,
-        &"--out",
-        &out,
-        &"--quiet",
-        &"--no-builtin",
-    ]);
-    assert_eq!(run.code, 0, "{run:?}");
+    strip_without_rules(&input, &out);
     let before = contents(&out);
 
     // Into the output folder itself, and into its parent, where the
@@ -1152,15 +1158,7 @@ fn strip_removes_the_temporary_files_a_killed_run_left_and_nothing_else() {
     write(&input.join("a.txt"), "First.\n");
     write(&input.join("sub/b.txt"), "Second.\n");
     let out = tmp.path().join("out");
-    let first = chaff(&[
-        &"strip",
-        &input,
-        &"--out",
-        &out,
-        &"--quiet",
-        &"--no-builtin",
-    ]);
-    assert_eq!(first.code, 0, "{first:?}");
+    strip_without_rules(&input, &out);
     let fresh = tree(&out);
 
     // As `kill -9` leaves them, beside outputs and in the state folder; and
@@ -1238,15 +1236,8 @@ fn strip_warns_about_lone_cr_line_endings_naming_the_file() {
         fs::read(&mac).unwrap()
     );
     assert_eq!(chaff(&[&"verify", &out]).code, 0);
-    let quiet = chaff(&[
-        &"strip",
-        &mac,
-        &"--out",
-        &tmp.path().join("q"),
-        &"--quiet",
-        &"--no-builtin",
-    ]);
-    assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""), "{quiet:?}");
+    let quiet = strip_without_rules(&mac, &tmp.path().join("q"));
+    assert_eq!(quiet.stderr, "", "{quiet:?}");
 }
 
 /// Runs the binary with `args`; kills it and fails if it takes more than

@@ -12,7 +12,7 @@
 //! in a build without the `parquet` feature, where shards are reported as
 //! unreadable.
 
-use crate::support::{Run, chaff, read_text, scratch};
+use crate::support::{READ_MORE_PACK, Run, chaff, read_text, scratch};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int16Type, Int32Type};
 use arrow_array::{
@@ -33,25 +33,12 @@ use std::sync::Arc;
 
 // --- running chaff ----------------------------------------------------------------
 
-/// A rule pack that removes the line `Read more: the full story`.
-const RULES: &str = r#"[pack]
-id = "local"
-scope = "common"
-
-[[rules]]
-id = "local.read-more"
-category = "related"
-anchor = "Read more:"
-strip = ["Read more: the full story"]
-keep = ["Read more about it in the report."]
-"#;
-
-/// Runs `chaff strip INPUT --out OUT` with [`RULES`] only, and checks the
+/// Runs `chaff strip INPUT --out OUT` with [`READ_MORE_PACK`] only, and checks the
 /// exit code.
 fn strip(tmp: &Path, input: &Path, out: &Path, extra: &[&str], code: i32) -> Run {
     let rules = tmp.join("rules.toml");
     if !rules.exists() {
-        fs::write(&rules, RULES).unwrap();
+        fs::write(&rules, READ_MORE_PACK).unwrap();
     }
     let mut args: Vec<&dyn AsRef<OsStr>> = vec![
         &"strip",

@@ -14,6 +14,32 @@ pub const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
 /// pipe, a signal).
 pub const BIN: &str = env!("CARGO_BIN_EXE_chaff");
 
+/// A rule pack of one rule that removes the line `Read more: the full
+/// story` (and fires on nothing in the bundled corpus).
+pub const READ_MORE_PACK: &str = r#"[pack]
+id = "local"
+scope = "common"
+
+[[rules]]
+id = "local.read-more"
+category = "related"
+anchor = "Read more:"
+strip = ["Read more: the full story"]
+keep = ["Read more about it in the report."]
+"#;
+
+/// `n` JSONL rows `r0`, `r1`, … each with a captioned photo credit the
+/// built-in rules remove, then a body paragraph naming the row.
+pub fn afp_rows(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "{{\"id\":\"r{i}\",\"text\":\"A file photo shows both presidents. (AFP)\\n\\nThe talks lasted an hour, row {i}.\\n\"}}\n"
+            )
+        })
+        .collect()
+}
+
 /// What one in-process run of `chaff` did.
 #[derive(Debug)]
 pub struct Run {
