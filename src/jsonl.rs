@@ -499,6 +499,32 @@ fn key_start(text: &str, fields: &[(Cow<'_, str>, &RawValue)], i: usize, base: u
     text[from..].find('"').map_or(from, |p| from + p)
 }
 
+/// The JSON text of the original text field of an output `row`, whose text
+/// `text` its record restores to `original`: the original encoding kept in
+/// `origin`, else the row's own when the text was not changed, else the
+/// canonical encoding in the escape style the row was read in.
+pub fn original_text_json(
+    origin: &crate::provenance::RowOrigin,
+    row: &Row<'_>,
+    text: &str,
+    original: &str,
+) -> String {
+    if let Some(raw) = &origin.text_raw {
+        return raw.clone();
+    }
+    // An unchanged text was written back as it was read: keep it.
+    if original == text
+        && let Some(raw) = row.get(&origin.text_field)
+    {
+        return raw.get().to_string();
+    }
+    if origin.text_escape.as_deref() == Some("ascii") {
+        to_json_ascii(original)
+    } else {
+        to_json_string(original)
+    }
+}
+
 /// Encodes `s` as a JSON string literal with every non-ASCII character
 /// escaped as `\uXXXX` (lowercase hex, surrogate pairs above U+FFFF), as
 /// Python's `json.dumps` writes by default.

@@ -673,17 +673,7 @@ fn rebuild_jsonl(
             .ok_or_else(|| at(RebuildError::NoText(origin.text_field.clone())))?;
         let original = provenance::restore(&text, &record).map_err(|e| at(e.into()))?;
         check_record(&original, &text, &record).map_err(at)?;
-        // An unchanged text was written back as it was read: keep it.
-        let unchanged = (original == *text)
-            .then(|| row.get(&origin.text_field).map(|r| r.get().to_string()))
-            .flatten();
-        let raw_text = origin.text_raw.clone().or(unchanged).unwrap_or_else(|| {
-            if origin.text_escape.as_deref() == Some("ascii") {
-                jsonl::to_json_ascii(&original)
-            } else {
-                jsonl::to_json_string(&original)
-            }
-        });
+        let raw_text = jsonl::original_text_json(origin, &row, &text, &original);
         // The summary was added to `metadata`: the record holds the original
         // (none when the row had no `metadata`). Without a summary the
         // metadata is the row's own.

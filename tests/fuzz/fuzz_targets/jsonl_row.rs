@@ -95,16 +95,7 @@ fn rebuild_row(body: &str, record: &Record) -> String {
         .expect("the output text field reads")
         .expect("the output row has its text field");
     let original = restore(&text, record).expect("the record restores the row's text");
-    let unchanged = (original == *text)
-        .then(|| row.get(&origin.text_field).map(|r| r.get().to_string()))
-        .flatten();
-    let raw_text = origin.text_raw.clone().or(unchanged).unwrap_or_else(|| {
-        if origin.text_escape.as_deref() == Some("ascii") {
-            jsonl::to_json_ascii(&original)
-        } else {
-            jsonl::to_json_string(&original)
-        }
-    });
+    let raw_text = jsonl::original_text_json(origin, &row, &text, &original);
     row.splice(
         &[
             (origin.text_field.as_str(), Some(raw_text)),
