@@ -4,25 +4,28 @@
 
 use super::layout::{self, Layout};
 use super::spans::merge;
-use super::{Hit, Origin, Span, Stripper, Target, Use, shape};
+use super::{Hit, Origin, Scratch, Span, Stripper, Target, Use, shape};
 use crate::fold;
 use crate::provenance::Attribution;
 use crate::rules::{Removal, Rule, Unit, Where};
 
 impl Stripper {
-    /// Confirms the matches and dictionary lines of one pass into
-    /// candidates.
-    #[allow(clippy::too_many_arguments)]
+    /// Confirms the matches (`scratch.matches`) and dictionary lines of one
+    /// pass into candidates (`scratch.candidates`).
     pub(super) fn candidates<'t>(
         &self,
         text: &'t str,
-        matches: &[Hit],
         publisher: Option<usize>,
-        out: &mut Vec<Span>,
         attribution: &mut Attribution,
         layout: &mut Layout<'t>,
-        key: &mut String,
+        scratch: &mut Scratch,
     ) {
+        let Scratch {
+            matches,
+            candidates: out,
+            key,
+            ..
+        } = scratch;
         out.clear();
         let mut push = |c: Span, out: &mut Vec<Span>| {
             if let Some(caps) = &c.captures {

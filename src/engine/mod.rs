@@ -578,17 +578,14 @@ impl Stripper {
     /// what it removed to `passes.removed` in the original's offsets.
     fn pass(&self, passes: &mut Passes<'_>, pack: Option<usize>, scratch: &mut Scratch) -> Pass {
         let mut layout = Layout::new(&passes.text);
-        let spans = &mut scratch.candidates;
-        let matches = &scratch.matches;
         self.candidates(
             &passes.text,
-            matches,
             pack,
-            spans,
             &mut passes.attribution,
             &mut layout,
-            &mut scratch.key,
+            scratch,
         );
+        let (spans, matches) = (&mut scratch.candidates, &scratch.matches);
         if spans.is_empty() {
             return Pass::Settled;
         }
@@ -600,14 +597,14 @@ impl Stripper {
         // Whether this pass removes every match it found: then only a match
         // across a removal point can be new (see `settled`).
         let all_removed = !self.global_shapes && covers_all(spans, matches);
-        let (original, len) = (passes.original, passes.original.len());
+        let len = passes.original.len();
         // The text is cut in place (the original is copied once, by the
         // first pass): a big document is held about twice at most.
         let text = std::mem::take(&mut passes.text).into_owned();
         let junctions = &mut scratch.junctions;
         let cut = apply(text, spans.iter().map(|c| (c.start, c.end)), junctions);
         map_into(&mut passes.removed, len, spans.drain(..));
-        let tidy = tidy::spans(&cut, junctions, original.ends_with('\n'));
+        let tidy = tidy::spans(&cut, junctions, passes.original.ends_with('\n'));
         // The removal points in the text this pass leaves, needed only when
         // the pass may be the last.
         let points = &mut scratch.points;
@@ -651,15 +648,8 @@ impl Stripper {
     fn finds_more(&self, text: &str, pack: Option<usize>, scratch: &mut Scratch) -> bool {
         self.scan(text, scratch);
         let mut layout = Layout::new(text);
-        self.candidates(
-            text,
-            &scratch.matches,
-            pack,
-            &mut scratch.candidates,
-            &mut Attribution::default(),
-            &mut layout,
-            &mut scratch.key,
-        );
+        let mut ignored = Attribution::default();
+        self.candidates(text, pack, &mut ignored, &mut layout, scratch);
         !scratch.candidates.is_empty()
     }
 
@@ -742,8 +732,7 @@ impl Stripper {
     }
 
     /// Every automaton match in `text`, in the text's offsets, sorted by
-    /// start (the longer first at one start).
-    /// `spare` is a buffer to reuse.
+    /// start (the longer first at one start), into `scratch.matches`.
     fn scan(&self, text: &str, scratch: &mut Scratch) {
         let Scratch {
             view,

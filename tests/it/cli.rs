@@ -1114,17 +1114,19 @@ fn strip_refuses_an_output_folder_that_would_overwrite_an_input() {
     );
 }
 
-/// Runs `chaff strip INPUT --out OUT --quiet --no-builtin`, which copies
-/// the input as it is, and checks that it succeeded.
-fn strip_without_rules(input: &Path, out: &Path) -> Run {
-    chaff_ok(&[
+/// Runs `chaff strip INPUT --out OUT --quiet --no-builtin EXTRA...`, which
+/// copies the input as it is, and checks that it succeeded.
+fn strip_without_rules(input: &Path, out: &Path, extra: &[&str]) -> Run {
+    let mut args: Vec<&dyn AsRef<OsStr>> = vec![
         &"strip",
         &input,
         &"--out",
         &out,
         &"--quiet",
         &"--no-builtin",
-    ])
+    ];
+    args.extend(extra.iter().map(|a| a as &dyn AsRef<OsStr>));
+    chaff_ok(&args)
 }
 
 #[test]
@@ -1134,7 +1136,7 @@ fn restore_refuses_a_folder_where_it_would_overwrite_the_output_folder() {
     write(&input.join("x.txt"), "Top.\n");
     write(&input.join("out/x.txt"), "Nested.\n");
     let out = tmp.path().join("out");
-    strip_without_rules(&input, &out);
+    strip_without_rules(&input, &out, &[]);
     let before = contents(&out);
 
     // Into the output folder itself, and into its parent, where the
@@ -1158,7 +1160,7 @@ fn strip_removes_the_temporary_files_a_killed_run_left_and_nothing_else() {
     write(&input.join("a.txt"), "First.\n");
     write(&input.join("sub/b.txt"), "Second.\n");
     let out = tmp.path().join("out");
-    strip_without_rules(&input, &out);
+    strip_without_rules(&input, &out, &[]);
     let fresh = tree(&out);
 
     // As `kill -9` leaves them, beside outputs and in the state folder; and
@@ -1177,19 +1179,8 @@ fn strip_removes_the_temporary_files_a_killed_run_left_and_nothing_else() {
         for name in leftovers.iter().chain(&others) {
             write(&out.join(name), "partial");
         }
-        let mut args: Vec<&dyn AsRef<OsStr>> = vec![
-            &"strip",
-            &input,
-            &"--out",
-            &out,
-            &"--quiet",
-            &"--no-builtin",
-        ];
-        if resume {
-            args.push(&"--resume");
-        }
-        let run = chaff(&args);
-        assert_eq!(run.code, 0, "{run:?}");
+        let extra: &[&str] = if resume { &["--resume"] } else { &[] };
+        strip_without_rules(&input, &out, extra);
         let mut expected: Vec<String> = fresh
             .iter()
             .cloned()
@@ -1236,7 +1227,7 @@ fn strip_warns_about_lone_cr_line_endings_naming_the_file() {
         fs::read(&mac).unwrap()
     );
     assert_eq!(chaff(&[&"verify", &out]).code, 0);
-    let quiet = strip_without_rules(&mac, &tmp.path().join("q"));
+    let quiet = strip_without_rules(&mac, &tmp.path().join("q"), &[]);
     assert_eq!(quiet.stderr, "", "{quiet:?}");
 }
 
