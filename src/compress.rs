@@ -176,7 +176,8 @@ pub fn writer_with(file: File, c: Compression, levels: Levels) -> io::Result<Box
     })
 }
 
-/// A zstd encoder writing into `inner` at `level` (in [`ZSTD_LEVELS`]).
+/// A zstd encoder writing into `inner` at `level` (in [`ZSTD_LEVELS`]),
+/// with a content checksum in every frame.
 pub fn zstd_encoder<W: Write>(
     inner: W,
     level: i32,
@@ -184,7 +185,11 @@ pub fn zstd_encoder<W: Write>(
     if !ZSTD_LEVELS.contains(&level) {
         return Err(bad_level("zstd", level, ZSTD_LEVELS));
     }
-    zstd::stream::write::Encoder::new(inner, level)
+    let mut encoder = zstd::stream::write::Encoder::new(inner, level)?;
+    // A content checksum in every frame, as the zstd tool writes by default:
+    // a damaged frame fails to decompress instead of giving other bytes.
+    encoder.include_checksum(true)?;
+    Ok(encoder)
 }
 
 fn bad_level<T: std::fmt::Display>(
@@ -436,5 +441,25 @@ mod tests {
         }
         let path = dir.path().join("missing.gz");
         assert!(open(&path).is_err());
+    }
+
+    #[test]
+    fn a_changed_byte_in_a_zstd_frame_is_an_error_not_other_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.zst");
+        // Text this short is stored as it is in the frame, so changing one
+        // of its bytes decompresses, without a checksum, into other text.
+        let data = "Body one.\nBody two, with a caption (AFP).\n";
+        write_with(&path, Compression::Zstd, data.as_bytes());
+        let mut raw = std::fs::read(&path).unwrap();
+        let at = raw
+            .windows(4)
+            .position(|w| w == b"Body")
+            .expect("the text is stored as it is");
+        raw[at] = b'X';
+        std::fs::write(&path, &raw).unwrap();
+        let (mut r, _) = open(&path).unwrap();
+        let mut s = String::new();
+        assert!(r.read_to_string(&mut s).is_err(), "read {s:?}");
     }
 }
