@@ -49,6 +49,7 @@ fn synthetic_sources(n: usize) -> Vec<Source> {
     vec![Source {
         name: format!("synthetic-{n}.toml"),
         text: synthetic_pack(n),
+        builtin: false,
     }]
 }
 

@@ -485,6 +485,7 @@ mod tests {
         RuleSet::from_sources(&[Source {
             name: "t.toml".into(),
             text,
+            builtin: false,
         }])
         .unwrap()
     }

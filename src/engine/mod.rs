@@ -1089,6 +1089,7 @@ mod tests {
         let rules = RuleSet::from_sources(&[crate::rules::Source {
             name: "t.toml".into(),
             text: pack.into(),
+            builtin: false,
         }])
         .expect("the pack loads");
         let stripper = Stripper::new(rules).expect("builds");

@@ -106,11 +106,6 @@ pub fn data(name: &str) -> Option<&'static str> {
         .map(|(_, text)| *text)
 }
 
-/// Whether `name` and `text` are a built-in rule file as compiled in.
-pub fn is_builtin(name: &str, text: &str) -> bool {
-    BUILTIN_RULES.iter().any(|(n, t)| *n == name && *t == text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::BUILTIN_RULES;

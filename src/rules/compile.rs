@@ -35,14 +35,14 @@ struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(file: &'a str, text: &'a str) -> Ctx<'a> {
+    fn new(file: &'a str, text: &'a str, builtin: bool) -> Ctx<'a> {
         Ctx {
             file,
             text,
             diagnostics: Vec::new(),
             base: 0,
             lines: LineCursor::default(),
-            builtin: super::builtin::is_builtin(file, text),
+            builtin,
         }
     }
 
@@ -239,7 +239,7 @@ fn compile_with(sources: &[Source], reading: Reading) -> Result<RuleSet, LoadErr
         rule_ids: HashMap::default(),
     };
     for (index, source) in sources.iter().enumerate() {
-        let mut ctx = Ctx::new(&source.name, &source.text);
+        let mut ctx = Ctx::new(&source.name, &source.text, source.builtin);
         loader.compile_file(&mut ctx, index);
         ctx.diagnostics.sort_by_key(|d| (d.line, d.column));
         diagnostics.append(&mut ctx.diagnostics);
@@ -293,10 +293,10 @@ fn finish_rules(
             continue;
         }
         let pack_file = &packs[r.pack].file;
-        let pack_text = sources
+        let builtin = sources
             .iter()
             .find(|s| s.name == *pack_file)
-            .map_or("", |s| s.text.as_str());
+            .is_some_and(|s| s.builtin);
         let mut seen = std::collections::HashSet::new();
         for (name, at) in &r.dictionary_files {
             let path = std::path::Path::new(pack_file)
@@ -304,7 +304,7 @@ fn finish_rules(
                 .unwrap_or(std::path::Path::new(""))
                 .join(name);
             let shown = path.display().to_string().replace('\\', "/");
-            let text = if super::builtin::is_builtin(pack_file, pack_text) {
+            let text = if builtin {
                 super::builtin::data(&shown)
                     .map(str::to_string)
                     .ok_or_else(|| "not a built-in data file".to_string())
@@ -489,7 +489,7 @@ impl Loader<'_> {
                 // Forget what the pieces gave and start over.
                 self.rules.truncate(rules_before);
                 self.rule_ids.retain(|_, file| *file != index);
-                *ctx = Ctx::new(ctx.file, ctx.text);
+                *ctx = Ctx::new(ctx.file, ctx.text, ctx.builtin);
                 self.compile_whole(ctx, index)
             }
         }
@@ -545,7 +545,7 @@ impl Loader<'_> {
         index: usize,
         starts: &[usize],
     ) -> Result<Option<PackHead>, ParseWhole> {
-        let (file, text) = (ctx.file, ctx.text);
+        let (file, text, builtin) = (ctx.file, ctx.text, ctx.builtin);
         let root = DeTable::parse(&text[..starts[0]]).map_err(|_| ParseWhole)?;
         let mut pack_value = None;
         for (key, value) in root.into_inner() {
@@ -578,8 +578,9 @@ impl Loader<'_> {
         }
         bounds.push(text.len());
         let count = bounds.len() - 1;
-        let read =
-            |from: usize, to: usize| read_piece(file, text, bounds[from], bounds[to], lines[from]);
+        let read = |from: usize, to: usize| {
+            read_piece(file, text, builtin, bounds[from], bounds[to], lines[from])
+        };
 
         let workers = match self.reading {
             Reading::Auto if text.len() >= PARALLEL_BYTES => {
@@ -721,12 +722,13 @@ enum PieceError {
 fn read_piece(
     file: &str,
     text: &str,
+    builtin: bool,
     from: usize,
     to: usize,
     line: usize,
 ) -> Result<Piece, PieceError> {
     let root = DeTable::parse(&text[from..to]).map_err(|_| PieceError::Syntax)?;
-    let mut ctx = Ctx::new(file, text);
+    let mut ctx = Ctx::new(file, text, builtin);
     ctx.base = from;
     ctx.lines = LineCursor { line, start: from };
     let mut rules = Vec::new();
@@ -1442,6 +1444,7 @@ mod tests {
             .map(|s| Source {
                 name: s.name.clone(),
                 text: s.text.replace("\r\n", "\n").replace('\n', "\r\n"),
+                builtin: false,
             })
             .collect()
     }
@@ -1452,6 +1455,7 @@ mod tests {
         let sources = [Source {
             name: "t.toml".into(),
             text: text.into(),
+            builtin: false,
         }];
         let mut loader = Loader {
             reading: Reading::Pieces(3),
@@ -1462,7 +1466,7 @@ mod tests {
             rule_ids: HashMap::default(),
         };
         let starts = split::rule_header_lines(text);
-        let mut ctx = Ctx::new("t.toml", text);
+        let mut ctx = Ctx::new("t.toml", text, false);
         !starts.is_empty() && loader.compile_pieces(&mut ctx, 0, &starts).is_ok()
     }
 
@@ -1506,6 +1510,7 @@ mod tests {
         vec![Source {
             name: "gen.toml".into(),
             text,
+            builtin: false,
         }]
     }
 

@@ -254,6 +254,7 @@ mod tests {
         let sources = [Source {
             name: "p.toml".into(),
             text: text.into(),
+            builtin: false,
         }];
         let set = RuleSet::from_sources(&sources).expect("loads");
         assert_eq!(set.rules()[0].max_len, Some(10));

@@ -469,6 +469,11 @@ pub struct Source {
     pub name: String,
     /// The file's text.
     pub text: String,
+    /// Whether this is a built-in rule file as compiled in
+    /// ([`builtin_sources`]): its dictionaries are the compiled-in ones. A
+    /// rule file read from disk reads its dictionaries from disk, also when
+    /// its text is that of a built-in file.
+    pub builtin: bool,
 }
 
 /// A validated, compiled set of rule packs.
@@ -603,6 +608,7 @@ pub fn builtin_sources() -> Vec<Source> {
         .map(|(name, text)| Source {
             name: (*name).to_string(),
             text: (*text).to_string(),
+            builtin: true,
         })
         .collect()
 }
@@ -618,7 +624,11 @@ pub fn read_sources<P: AsRef<Path>>(paths: &[P]) -> (Vec<Source>, Vec<Diagnostic
             let name = file.display().to_string();
             match std::fs::read(&file) {
                 Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => sources.push(Source { name, text }),
+                    Ok(text) => sources.push(Source {
+                        name,
+                        text,
+                        builtin: false,
+                    }),
                     Err(e) => diagnostics.push(io_diag(
                         &name,
                         format!(

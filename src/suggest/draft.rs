@@ -546,6 +546,7 @@ fn compile(text: &str) -> Option<RuleSet> {
     RuleSet::from_sources(&[Source {
         name: "suggested.toml".into(),
         text: text.to_string(),
+        builtin: false,
     }])
     .ok()
 }

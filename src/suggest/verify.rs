@@ -126,6 +126,7 @@ impl Drafter<'_> {
                 None => sources.push(Source {
                     name: self.file_name(p),
                     text: format!("{}{}", p.head(None), p.rules_text()),
+                    builtin: false,
                 }),
             }
         }

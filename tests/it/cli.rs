@@ -13,8 +13,8 @@
 //! pinned in `batch.rs`.
 
 use crate::support::{
-    BIN, CORPUS, Run, chaff, chaff_ok, corpus_copy, corpus_files, file_name, records, scratch,
-    tree, write,
+    BIN, CORPUS, Run, chaff, chaff_ok, corpus_copy, corpus_files, file_name, records, repo,
+    scratch, tree, write,
 };
 use chaff::Record;
 use chaff::provenance::{Resolution, SCHEMA_VERSION};
@@ -1364,4 +1364,50 @@ fn strip_warns_about_a_jsonl_text_with_lone_cr_line_endings() {
         "{run:?}"
     );
     assert_eq!(chaff(&[&"verify", &out]).code, 0);
+}
+
+#[test]
+fn a_copy_of_the_built_in_rules_reads_its_edited_dictionaries_from_disk() {
+    // The copy is named as the built-in files are (`rules/…`, run from the
+    // folder that holds it), and its packs are unchanged: only a dictionary
+    // is edited, and the edit must count.
+    let tmp = scratch();
+    for entry in walkdir::WalkDir::new(repo("rules")) {
+        let entry = entry.unwrap();
+        let relative = entry.path().strip_prefix(repo("rules")).unwrap();
+        if entry.file_type().is_file() {
+            write(
+                &tmp.path().join("rules").join(relative),
+                fs::read(entry.path()).unwrap(),
+            );
+        }
+    }
+    let buttons = tmp.path().join("rules/common/lines/share-buttons.txt");
+    let mut text = fs::read_to_string(&buttons).unwrap();
+    text.push_str("Pass this page along\n");
+    fs::write(&buttons, text).unwrap();
+    write(
+        &tmp.path().join("doc.txt"),
+        "The council met.\n\nPass this page along\n\nThe mayor spoke.\n",
+    );
+    let diff = |builtin: bool| {
+        let mut command = Command::new(BIN);
+        command.current_dir(tmp.path()).arg("diff");
+        if !builtin {
+            command.args(["--no-builtin", "--rules", "rules"]);
+        }
+        let output = command.arg("doc.txt").output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(
+        diff(false).contains("label.share (share) \"Pass this page along\\n\""),
+        "{}",
+        diff(false)
+    );
+    assert!(
+        !diff(true).contains("Pass this page along"),
+        "{}",
+        diff(true)
+    );
 }

@@ -481,6 +481,7 @@ fn a_synthetic_pack_loads_passes_its_examples_and_removes_each_anchor_line() {
     let source = Source {
         name: "synthetic.toml".into(),
         text,
+        builtin: false,
     };
     let set = RuleSet::from_sources(std::slice::from_ref(&source)).expect("the pack loads");
     assert_eq!(set.rules().len(), count);

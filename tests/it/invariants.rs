@@ -186,10 +186,12 @@ fn build(rules: &[GenRule]) -> Stripper {
         Source {
             name: "common.toml".into(),
             text: common,
+            builtin: false,
         },
         Source {
             name: "pub.toml".into(),
             text: publisher,
+            builtin: false,
         },
     ];
     let set =

@@ -11,6 +11,7 @@ fn stripper(packs: &[(&str, &str)]) -> Stripper {
         .map(|(name, text)| Source {
             name: name.to_string(),
             text: text.to_string(),
+            builtin: false,
         })
         .collect();
     let set = RuleSet::from_sources(&sources).unwrap_or_else(|e| panic!("loads: {e}"));
@@ -320,6 +321,7 @@ fn an_unknown_neighbour_is_a_load_error() {
             "n",
             "[[rules]]\nid = \"n.x\"\ncategory = \"related\"\nafter = [\"n.nope\"]\nstrip = [\"x\"]\nkeep = [\"y\"]\n",
         ),
+        builtin: false,
     }])
     .unwrap_err()
     .to_string();
@@ -485,6 +487,7 @@ keep = ["On 3 May 2022 the talks resumed."]
             "e",
             "[[rules]]\nid = \"e.x\"\ncategory = \"byline\"\nevery-line = true\nregex = 'x'\nstrip = [\"x\"]\nkeep = [\"y\"]\n",
         ),
+        builtin: false,
     }])
     .unwrap_err()
     .to_string();

@@ -490,6 +490,7 @@ fn every_case_reports_exactly_its_expected_diagnostics() {
             .map(|f| Source {
                 name: f.name.clone(),
                 text: f.text.clone(),
+                builtin: false,
             })
             .collect();
         problems.extend(check_case(
@@ -512,6 +513,7 @@ fn every_case_reports_exactly_its_expected_diagnostics() {
             .map(|f| Source {
                 name: f.name.clone(),
                 text: to_crlf(&f.text),
+                builtin: false,
             })
             .collect();
         problems.extend(

@@ -22,6 +22,7 @@ fuzz_target!(|data: &[u8]| {
     let sources = [Source {
         name: NAME.to_string(),
         text,
+        builtin: false,
     }];
     match RuleSet::from_sources(&sources) {
         Ok(set) => {
