@@ -92,6 +92,7 @@ pub const BUILTIN_DATA: &[(&str, &str)] = &[
     pack!("common/lines/embed-load-buttons.txt"),
     pack!("common/lines/live-blog-chrome.txt"),
     pack!("common/lines/navigation-links.txt"),
+    pack!("common/lines/photo-labels.txt"),
     pack!("common/lines/related-headings.txt"),
     pack!("common/lines/share-buttons.txt"),
     pack!("common/lines/stamp-labels.txt"),
