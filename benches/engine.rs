@@ -46,11 +46,10 @@ fn synthetic_pack(n: usize) -> String {
 }
 
 fn synthetic_sources(n: usize) -> Vec<Source> {
-    vec![Source {
-        name: format!("synthetic-{n}.toml"),
-        text: synthetic_pack(n),
-        builtin: false,
-    }]
+    vec![Source::new(
+        format!("synthetic-{n}.toml"),
+        synthetic_pack(n),
+    )]
 }
 
 fn build(sources: &[Source]) -> Stripper {

@@ -482,12 +482,7 @@ mod tests {
 
     fn set(rules: &str) -> RuleSet {
         let text = format!("[pack]\nid = \"t\"\nscope = \"publisher\"\nname = \"T\"\n\n{rules}");
-        RuleSet::from_sources(&[Source {
-            name: "t.toml".into(),
-            text,
-            builtin: false,
-        }])
-        .unwrap()
+        RuleSet::from_sources(&[Source::new("t.toml", text)]).unwrap()
     }
 
     const EX: &str = "strip = [\"x\"]\nkeep = [\"y\"]\n";

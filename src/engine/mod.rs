@@ -1086,12 +1086,8 @@ mod tests {
     #[test]
     fn a_text_is_settled_unless_a_match_crosses_a_removal_point() {
         let pack = "[pack]\nid = \"t\"\nscope = \"common\"\n\n[[rules]]\nid = \"t.promo\"\ncategory = \"newsletter\"\nanchor = \"Sign up now\"\nremove = \"anchor\"\nstrip = [{ text = \"a Sign up now b\", clean = \"a b\" }]\nkeep = [\"Signing up\"]\n";
-        let rules = RuleSet::from_sources(&[crate::rules::Source {
-            name: "t.toml".into(),
-            text: pack.into(),
-            builtin: false,
-        }])
-        .expect("the pack loads");
+        let rules = RuleSet::from_sources(&[crate::rules::Source::new("t.toml", pack)])
+            .expect("the pack loads");
         let stripper = Stripper::new(rules).expect("builds");
         // "Sign up" + "now" met at offset 7 when text between them went.
         let (mut view, mut key) = (View::default(), String::new());

@@ -1441,10 +1441,11 @@ mod tests {
     fn with_crlf(sources: &[Source]) -> Vec<Source> {
         sources
             .iter()
-            .map(|s| Source {
-                name: s.name.clone(),
-                text: s.text.replace("\r\n", "\n").replace('\n', "\r\n"),
-                builtin: false,
+            .map(|s| {
+                Source::new(
+                    s.name.clone(),
+                    s.text.replace("\r\n", "\n").replace('\n', "\r\n"),
+                )
             })
             .collect()
     }
@@ -1452,11 +1453,7 @@ mod tests {
     /// Whether the rules of `text` are read in pieces, without falling back
     /// to reading the file whole.
     fn read_in_pieces(text: &str) -> bool {
-        let sources = [Source {
-            name: "t.toml".into(),
-            text: text.into(),
-            builtin: false,
-        }];
+        let sources = [Source::new("t.toml", text)];
         let mut loader = Loader {
             reading: Reading::Pieces(3),
             sources: &sources,
@@ -1507,11 +1504,7 @@ mod tests {
     }
 
     fn one(text: String) -> Vec<Source> {
-        vec![Source {
-            name: "gen.toml".into(),
-            text,
-            builtin: false,
-        }]
+        vec![Source::new("gen.toml", text)]
     }
 
     #[test]

@@ -251,11 +251,7 @@ mod tests {
             "regex = 'x\\d+'\nmax-len = 10\nin-first = 2\nin-last = 3\nwhole-lines = false\n",
             "strip = [\"Start\"]\nkeep = [\"x\"]\n",
         );
-        let sources = [Source {
-            name: "p.toml".into(),
-            text: text.into(),
-            builtin: false,
-        }];
+        let sources = [Source::new("p.toml", text)];
         let set = RuleSet::from_sources(&sources).expect("loads");
         assert_eq!(set.rules()[0].max_len, Some(10));
         assert_eq!(set.digest(), digest_from_values(set.packs(), set.rules()));

@@ -476,6 +476,19 @@ pub struct Source {
     pub builtin: bool,
 }
 
+impl Source {
+    /// A rule file that is not built in (read from disk, or written by the
+    /// caller), named `name` in diagnostics; its dictionaries are read from
+    /// disk, relative to `name`.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Source {
+        Source {
+            name: name.into(),
+            text: text.into(),
+            builtin: false,
+        }
+    }
+}
+
 /// A validated, compiled set of rule packs.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
@@ -624,11 +637,7 @@ pub fn read_sources<P: AsRef<Path>>(paths: &[P]) -> (Vec<Source>, Vec<Diagnostic
             let name = file.display().to_string();
             match std::fs::read(&file) {
                 Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => sources.push(Source {
-                        name,
-                        text,
-                        builtin: false,
-                    }),
+                    Ok(text) => sources.push(Source::new(name, text)),
                     Err(e) => diagnostics.push(io_diag(
                         &name,
                         format!(

@@ -543,12 +543,7 @@ impl Drafter<'_> {
 
 /// Compiles one rule file's text.
 fn compile(text: &str) -> Option<RuleSet> {
-    RuleSet::from_sources(&[Source {
-        name: "suggested.toml".into(),
-        text: text.to_string(),
-        builtin: false,
-    }])
-    .ok()
+    RuleSet::from_sources(&[Source::new("suggested.toml", text)]).ok()
 }
 
 /// Strips `text` as a document of `publisher`.

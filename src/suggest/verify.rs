@@ -123,11 +123,10 @@ impl Drafter<'_> {
                         s.text.push_str(&p.rules_text());
                     }
                 }
-                None => sources.push(Source {
-                    name: self.file_name(p),
-                    text: format!("{}{}", p.head(None), p.rules_text()),
-                    builtin: false,
-                }),
+                None => sources.push(Source::new(
+                    self.file_name(p),
+                    format!("{}{}", p.head(None), p.rules_text()),
+                )),
             }
         }
         sources

@@ -1372,15 +1372,12 @@ fn a_copy_of_the_built_in_rules_reads_its_edited_dictionaries_from_disk() {
     // folder that holds it), and its packs are unchanged: only a dictionary
     // is edited, and the edit must count.
     let tmp = scratch();
-    for entry in walkdir::WalkDir::new(repo("rules")) {
-        let entry = entry.unwrap();
-        let relative = entry.path().strip_prefix(repo("rules")).unwrap();
-        if entry.file_type().is_file() {
-            write(
-                &tmp.path().join("rules").join(relative),
-                fs::read(entry.path()).unwrap(),
-            );
-        }
+    let rules = PathBuf::from(repo("rules"));
+    for name in tree(&rules) {
+        write(
+            &tmp.path().join("rules").join(&name),
+            fs::read(rules.join(&name)).unwrap(),
+        );
     }
     let buttons = tmp.path().join("rules/common/lines/share-buttons.txt");
     let mut text = fs::read_to_string(&buttons).unwrap();
@@ -1400,14 +1397,11 @@ fn a_copy_of_the_built_in_rules_reads_its_edited_dictionaries_from_disk() {
         assert_eq!(output.status.code(), Some(0), "{output:?}");
         String::from_utf8(output.stdout).unwrap()
     };
+    let copy = diff(false);
     assert!(
-        diff(false).contains("label.share (share) \"Pass this page along\\n\""),
-        "{}",
-        diff(false)
+        copy.contains("label.share (share) \"Pass this page along\\n\""),
+        "{copy}"
     );
-    assert!(
-        !diff(true).contains("Pass this page along"),
-        "{}",
-        diff(true)
-    );
+    let built_in = diff(true);
+    assert!(!built_in.contains("Pass this page along"), "{built_in}");
 }

@@ -478,11 +478,7 @@ fn generate_rejects_bad_arguments() {
 fn a_synthetic_pack_loads_passes_its_examples_and_removes_each_anchor_line() {
     let count = 300;
     let text = generate::synthetic_pack(count, generate::DEFAULT_RULES_SEED).unwrap();
-    let source = Source {
-        name: "synthetic.toml".into(),
-        text,
-        builtin: false,
-    };
+    let source = Source::new("synthetic.toml", text);
     let set = RuleSet::from_sources(std::slice::from_ref(&source)).expect("the pack loads");
     assert_eq!(set.rules().len(), count);
     let anchors: Vec<String> = set.rules().iter().map(|r| r.anchors[0].clone()).collect();

@@ -183,16 +183,8 @@ fn build(rules: &[GenRule]) -> Stripper {
         );
     }
     let sources = [
-        Source {
-            name: "common.toml".into(),
-            text: common,
-            builtin: false,
-        },
-        Source {
-            name: "pub.toml".into(),
-            text: publisher,
-            builtin: false,
-        },
+        Source::new("common.toml", common),
+        Source::new("pub.toml", publisher),
     ];
     let set =
         RuleSet::from_sources(&sources).unwrap_or_else(|e| panic!("generated rules load: {e}"));

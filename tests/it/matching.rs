@@ -8,11 +8,7 @@ use chaff::{Document, RuleSet, Stripper, restore};
 fn stripper(packs: &[(&str, &str)]) -> Stripper {
     let sources: Vec<Source> = packs
         .iter()
-        .map(|(name, text)| Source {
-            name: name.to_string(),
-            text: text.to_string(),
-            builtin: false,
-        })
+        .map(|(name, text)| Source::new(name.to_string(), text.to_string()))
         .collect();
     let set = RuleSet::from_sources(&sources).unwrap_or_else(|e| panic!("loads: {e}"));
     Stripper::new(set).expect("builds")
@@ -315,14 +311,13 @@ keep = ["Body text."]
 
 #[test]
 fn an_unknown_neighbour_is_a_load_error() {
-    let err = RuleSet::from_sources(&[Source {
-        name: "n.toml".into(),
-        text: common_pack(
+    let err = RuleSet::from_sources(&[Source::new(
+        "n.toml",
+        common_pack(
             "n",
             "[[rules]]\nid = \"n.x\"\ncategory = \"related\"\nafter = [\"n.nope\"]\nstrip = [\"x\"]\nkeep = [\"y\"]\n",
         ),
-        builtin: false,
-    }])
+    )])
     .unwrap_err()
     .to_string();
     assert!(err.contains("n.x") && err.contains("n.nope"), "{err}");
@@ -481,14 +476,13 @@ keep = ["On 3 May 2022 the talks resumed."]
         clean(&s, text),
         "Talks resume\nOn 3 May 2022 the talks resumed in the capital, and went on late.\n"
     );
-    let err = RuleSet::from_sources(&[Source {
-        name: "e.toml".into(),
-        text: common_pack(
+    let err = RuleSet::from_sources(&[Source::new(
+        "e.toml",
+        common_pack(
             "e",
             "[[rules]]\nid = \"e.x\"\ncategory = \"byline\"\nevery-line = true\nregex = 'x'\nstrip = [\"x\"]\nkeep = [\"y\"]\n",
         ),
-        builtin: false,
-    }])
+    )])
     .unwrap_err()
     .to_string();
     assert!(err.contains("e.x") && err.contains("every-line"), "{err}");

@@ -487,11 +487,7 @@ fn every_case_reports_exactly_its_expected_diagnostics() {
         let sources: Vec<Source> = case
             .files
             .iter()
-            .map(|f| Source {
-                name: f.name.clone(),
-                text: f.text.clone(),
-                builtin: false,
-            })
+            .map(|f| Source::new(f.name.clone(), f.text.clone()))
             .collect();
         problems.extend(check_case(
             case,
@@ -510,11 +506,7 @@ fn every_case_reports_exactly_its_expected_diagnostics() {
         let crlf: Vec<Source> = case
             .files
             .iter()
-            .map(|f| Source {
-                name: f.name.clone(),
-                text: to_crlf(&f.text),
-                builtin: false,
-            })
+            .map(|f| Source::new(f.name.clone(), to_crlf(&f.text)))
             .collect();
         problems.extend(
             check_case(case, RuleSet::from_sources(&crlf), |f| f.name.clone(), true)

@@ -19,11 +19,7 @@ fuzz_target!(|data: &[u8]| {
     // before this point); keep every input useful by replacing bad bytes.
     let text = String::from_utf8_lossy(data).into_owned();
     let last_line = text.matches('\n').count() + 1;
-    let sources = [Source {
-        name: NAME.to_string(),
-        text,
-        builtin: false,
-    }];
+    let sources = [Source::new(NAME.to_string(), text)];
     match RuleSet::from_sources(&sources) {
         Ok(set) => {
             // A set that loads is usable: its digest and its automaton build.
