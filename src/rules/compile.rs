@@ -201,6 +201,8 @@ impl Hasher for IdHasher {
 struct Loader<'s> {
     sources: &'s [Source],
     packs: Vec<Pack>,
+    /// Index in `sources` of each pack's file, in the order of `packs`.
+    pack_sources: Vec<usize>,
     rules: Vec<Rule>,
     /// Pack id → index in `sources` of the file that first used it.
     pack_ids: HashMap<String, usize>,
@@ -234,6 +236,7 @@ fn compile_with(sources: &[Source], reading: Reading) -> Result<RuleSet, LoadErr
         reading,
         sources,
         packs: Vec::new(),
+        pack_sources: Vec::new(),
         rules: Vec::new(),
         pack_ids: HashMap::new(),
         rule_ids: HashMap::default(),
@@ -245,9 +248,12 @@ fn compile_with(sources: &[Source], reading: Reading) -> Result<RuleSet, LoadErr
         diagnostics.append(&mut ctx.diagnostics);
     }
     let Loader {
-        packs, mut rules, ..
+        packs,
+        pack_sources,
+        mut rules,
+        ..
     } = loader;
-    finish_rules(sources, &packs, &mut rules, &mut diagnostics);
+    finish_rules(sources, &packs, &pack_sources, &mut rules, &mut diagnostics);
     if !diagnostics.is_empty() {
         return Err(LoadError { diagnostics });
     }
@@ -264,6 +270,7 @@ fn compile_with(sources: &[Source], reading: Reading) -> Result<RuleSet, LoadErr
 fn finish_rules(
     sources: &[Source],
     packs: &[Pack],
+    pack_sources: &[usize],
     rules: &mut [Rule],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -293,10 +300,7 @@ fn finish_rules(
             continue;
         }
         let pack_file = &packs[r.pack].file;
-        let builtin = sources
-            .iter()
-            .find(|s| s.name == *pack_file)
-            .is_some_and(|s| s.builtin);
+        let builtin = sources[pack_sources[r.pack]].builtin;
         let mut seen = std::collections::HashSet::new();
         for (name, at) in &r.dictionary_files {
             let path = std::path::Path::new(pack_file)
@@ -456,6 +460,7 @@ impl Loader<'_> {
         }
         let source = &self.sources[index];
         let location = ctx.location(pack.id.1);
+        self.pack_sources.push(index);
         self.packs.push(Pack {
             id: pack.id.0,
             name: pack.name,
@@ -1458,6 +1463,7 @@ mod tests {
             reading: Reading::Pieces(3),
             sources: &sources,
             packs: Vec::new(),
+            pack_sources: Vec::new(),
             rules: Vec::new(),
             pack_ids: HashMap::new(),
             rule_ids: HashMap::default(),
