@@ -244,6 +244,35 @@ pub fn key_into_at_most(text: &str, out: &mut String, max: usize) -> bool {
     true
 }
 
+/// Appends `text` to `out` folded as the view folds it (white-space runs to
+/// one space, typography folded, nothing trimmed), in ASCII lowercase when
+/// `lower`. `space` says whether `out` ends in a folded run, so that texts
+/// appended one after another fold as their concatenation would. Stops once
+/// `out` holds more than `max` bytes; returns whether all of `text` went in.
+pub fn fold_onto(text: &str, out: &mut String, space: &mut bool, lower: bool, max: usize) -> bool {
+    for c in text.chars() {
+        match fold_char(c) {
+            Fold::Space => {
+                if !std::mem::replace(space, true) {
+                    out.push(' ');
+                }
+            }
+            Fold::Ascii(to) => {
+                *space = false;
+                out.push_str(std::str::from_utf8(to).expect("ASCII"));
+            }
+            Fold::Keep => {
+                *space = false;
+                out.push(if lower { c.to_ascii_lowercase() } else { c });
+            }
+        }
+        if out.len() > max {
+            return false;
+        }
+    }
+    true
+}
+
 /// `text` with only its white space folded (runs to one space), typography
 /// kept: what a rule that does not ask for typographic folding compares.
 pub fn fold_space(text: &str) -> String {

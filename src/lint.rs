@@ -491,7 +491,7 @@ mod tests {
     fn finds_each_kind_of_problem() {
         let rules = format!(
             "[[rules]]\nid = \"a\"\ncategory = \"other\"\nanchor = \"Read more\"\nremove = \"anchor\"\nstrip = [{{ text = \"Read more: x\", clean = \": x\" }}]\nkeep = [\"y\"]\n\n\
-             [[rules]]\nid = \"b\"\ncategory = \"other\"\nanchor = \"Read more:\"\nwhere = \"equals\"\n{EX}\n\
+             [[rules]]\nid = \"b\"\ncategory = \"other\"\nanchor = \"Read more:\"\nwhere = \"ends-with\"\n{EX}\n\
              [[rules]]\nid = \"c\"\ncategory = \"other\"\nanchor = \"\\\\d+ hours ago\"\nwhere = \"equals\"\n{EX}\n\
              [[rules]]\nid = \"d\"\ncategory = \"other\"\nanchor = \"the West\"\nremove = \"anchor\"\n{EX}"
         );

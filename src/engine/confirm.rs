@@ -24,9 +24,12 @@ impl Stripper {
             matches,
             candidates: out,
             key,
+            line_keys,
+            line_hits,
             ..
         } = scratch;
         out.clear();
+        line_hits.clear();
         let mut push = |c: Span, out: &mut Vec<Span>| {
             if let Some(caps) = &c.captures {
                 for (name, value) in caps.iter() {
@@ -51,6 +54,27 @@ impl Stripper {
                     push(c, out);
                 }
             }
+        }
+        if !self.line_anchors.is_empty() {
+            self.line_anchors
+                .each(text, 0, None, line_keys, |rule, anchor, ts, te| {
+                    let r = &self.rules.rules()[rule as usize];
+                    if !self.in_scope(r, publisher) {
+                        return true;
+                    }
+                    let hit = Hit {
+                        pattern: 0,
+                        start: ts,
+                        end: te,
+                    };
+                    line_hits.push(hit);
+                    if let Some((start, end)) = verify(r, &r.anchors[anchor as usize], text, &hit)
+                        && let Some(c) = confirm(r, rule, text, start, end, layout)
+                    {
+                        push(c, out);
+                    }
+                    true
+                });
         }
         if self.dictionary.is_empty() && self.line_rules.is_empty() {
             return;

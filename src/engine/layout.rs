@@ -74,19 +74,25 @@ impl<'t> Layout<'t> {
 
     /// The line that holds `start..end` (its start, and its end before the
     /// line break): the line of `start`, extended to the line of `end`.
+    /// The answer never depends on earlier questions: only one line is
+    /// remembered, never a run of them.
     pub fn line(&mut self, start: usize, end: usize) -> (usize, usize) {
         let (ls, le) = self.line;
-        if ls <= start && end <= le {
-            return self.line;
-        }
-        let ls = if ls <= start && start <= le {
+        let in_last = |at: usize| ls <= at && at <= le;
+        let first = if in_last(start) {
             ls
         } else {
-            line_start(self.text, start)
+            let ls = line_start(self.text, start);
+            self.line = (ls, line_end(self.text, ls));
+            ls
         };
-        let le = line_end(self.text, end);
-        self.line = (ls, le);
-        self.line
+        let (ls, le) = self.line;
+        let last = if ls <= end && end <= le {
+            le
+        } else {
+            line_end(self.text, end)
+        };
+        (first, last)
     }
 
     /// The matches (offsets in the unit) of `re` in the unit `us..ue`,
@@ -225,6 +231,17 @@ impl<'t> Layout<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_does_not_depend_on_the_lines_asked_before() {
+        let text = "Body.\nRead more\nabout it\n";
+        let mut l = Layout::new(text);
+        // A match across two lines, then one on the first of them alone.
+        assert_eq!(l.line(6, 21), (6, 24));
+        assert_eq!(l.line(6, 15), (6, 15));
+        assert_eq!(l.line(16, 20), (16, 24));
+        assert_eq!(l.line(7, 8), (6, 15));
+    }
 
     #[test]
     fn paragraphs_follow_blank_lines_when_there_are_any() {

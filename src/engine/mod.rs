@@ -24,6 +24,7 @@ pub mod domain;
 use crate::fold;
 mod confirm;
 mod layout;
+mod lines;
 mod shape;
 mod spans;
 mod tidy;
@@ -184,6 +185,10 @@ pub struct Scratch {
     view: View,
     /// A folded line or window, for the dictionaries.
     key: String,
+    /// Folded lines and runs of lines, for the line anchors.
+    line_keys: lines::LineKeys,
+    /// The line anchors' matches of a pass (of rules in scope).
+    line_hits: Vec<Hit>,
 }
 
 /// The state of the passes over one document.
@@ -231,6 +236,8 @@ pub struct Stripper {
     /// Bytes of the longest pattern: how far a match can reach across a
     /// removal point (in the matching view).
     longest: usize,
+    /// Anchors that can only match whole lines, looked up line by line.
+    line_anchors: lines::LineAnchors,
     /// Folded dictionary line → the rules that remove it, in load order.
     dictionary: HashMap<String, Vec<u32>>,
     /// Bytes of the longest original line worth looking up.
@@ -331,10 +338,17 @@ impl Stripper {
                 ));
             }
         }
+        let mut line_anchors: Vec<(String, bool, u32, u32)> = Vec::new();
         for (ri, rule) in rules.rules().iter().enumerate() {
+            let by_line = lines::eligible(rule);
             for (ai, anchor) in rule.anchors.iter().enumerate() {
+                let key = anchor_key(rule, anchor);
+                if by_line && !key.is_empty() {
+                    line_anchors.push((key, rule.case_insensitive, ri as u32, ai as u32));
+                    continue;
+                }
                 pairs.push((
-                    anchor_key(rule, anchor),
+                    key,
                     rule.case_insensitive,
                     Use::Rule {
                         rule: ri as u32,
@@ -395,6 +409,7 @@ impl Stripper {
         drop(exact);
         drop(folded);
         drop(pairs);
+        let line_anchors = lines::LineAnchors::new(line_anchors);
         let mut dictionary: HashMap<String, Vec<u32>> = HashMap::new();
         let mut longest_entry = 0;
         for (ri, rule) in rules.rules().iter().enumerate() {
@@ -463,6 +478,7 @@ impl Stripper {
             use_start,
             uses,
             longest,
+            line_anchors,
             dictionary,
             // Folding only shortens white space and typography; lowercase
             // may grow a few letters, so leave room.
@@ -500,6 +516,18 @@ impl Stripper {
             .iter()
             .map(|p| p.automaton.as_ref().map_or(0, Searcher::memory_usage))
             .sum()
+    }
+
+    /// Number of distinct anchors looked up as whole lines instead of being
+    /// walked by the automata: those of the rules with `where = "equals"`
+    /// and `unit = "line"`.
+    pub fn line_key_count(&self) -> usize {
+        self.line_anchors.len()
+    }
+
+    /// Heap bytes held by the table of those anchors, roughly.
+    pub fn line_key_memory(&self) -> usize {
+        self.line_anchors.memory_usage()
     }
 
     /// Sets the tool version written into records (for reproducible goldens).
@@ -596,7 +624,9 @@ impl Stripper {
         drop(layout);
         // Whether this pass removes every match it found: then only a match
         // across a removal point can be new (see `settled`).
-        let all_removed = !self.global_shapes && covers_all(spans, matches);
+        let all_removed = !self.global_shapes
+            && covers_all(spans, matches)
+            && covers_all(spans, &scratch.line_hits);
         let len = passes.original.len();
         // The text is cut in place (the original is copied once, by the
         // first pass): a big document is held about twice at most.
@@ -628,8 +658,14 @@ impl Stripper {
             map_into(&mut passes.removed, len, tidy);
             tidied
         };
-        let settled =
-            all_removed && self.settled(&next, points, &mut scratch.view, &mut scratch.key);
+        let settled = all_removed
+            && self.settled(
+                &next,
+                points,
+                &mut scratch.view,
+                &mut scratch.key,
+                &mut scratch.line_keys,
+            );
         passes.text = Cow::Owned(next);
         if !settled {
             return Pass::Removed;
@@ -685,9 +721,27 @@ impl Stripper {
     /// scan of the window that holds that many on both sides finds it. The
     /// same goes for a dictionary line: only the lines that hold a point can
     /// be new.
-    fn settled(&self, text: &str, points: &[usize], view: &mut View, key: &mut String) -> bool {
+    fn settled(
+        &self,
+        text: &str,
+        points: &[usize],
+        view: &mut View,
+        key: &mut String,
+        line_keys: &mut lines::LineKeys,
+    ) -> bool {
         let bytes = text.as_bytes();
         points.iter().all(|&p| {
+            // A line anchor's new run holds the point, and has at most
+            // `longest` characters other than white space before it.
+            if !self.line_anchors.is_empty() {
+                let from = reach_back(text, p, self.line_anchors.longest());
+                if !self
+                    .line_anchors
+                    .each(text, from, Some(p), line_keys, |_, _, _, _| false)
+                {
+                    return false;
+                }
+            }
             if !self.dictionary.is_empty() || !self.line_rules.is_empty() {
                 let ls = layout::line_start(bytes, p);
                 let le = layout::line_end(bytes, p);
@@ -1091,8 +1145,10 @@ mod tests {
         let stripper = Stripper::new(rules).expect("builds");
         // "Sign up" + "now" met at offset 7 when text between them went.
         let (mut view, mut key) = (View::default(), String::new());
-        let mut settled =
-            |text: &str, points: &[usize]| stripper.settled(text, points, &mut view, &mut key);
+        let mut line_keys = lines::LineKeys::default();
+        let mut settled = |text: &str, points: &[usize]| {
+            stripper.settled(text, points, &mut view, &mut key, &mut line_keys)
+        };
         assert!(!settled("Sign up now.", &[7]));
         assert!(settled("Sign up later. Or now.", &[7]));
         // A match away from every point is not looked for: it cannot be new.

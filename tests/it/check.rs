@@ -18,7 +18,7 @@ keep = ["Nothing to see."]
 id = "local.longer"
 category = "related"
 anchor = "Read more: "
-where = "equals"
+where = "ends-with"
 strip = ["Read more: "]
 keep = ["Nothing here either."]
 

@@ -487,3 +487,136 @@ keep = ["On 3 May 2022 the talks resumed."]
     .to_string();
     assert!(err.contains("e.x") && err.contains("every-line"), "{err}");
 }
+
+#[test]
+fn whole_line_anchors_are_looked_up_not_walked() {
+    let s = common(
+        r#"[[rules]]
+id = "t.reply"
+category = "footer"
+anchors = ["Leave a Reply", "Leave A Comment"]
+case-insensitive = true
+remove = "line"
+where = "equals"
+strip = ["Leave a Reply"]
+keep = ["Leave a reply below, she said."]
+
+[[rules]]
+id = "t.share"
+category = "share"
+anchor = "Share this"
+remove = "anchor"
+strip = [{ text = "a Share this b", clean = "a b" }]
+keep = ["Shares rose."]
+"#,
+    );
+    // The equals-line anchors live in the line table, the other in the
+    // automaton.
+    assert_eq!(s.line_key_count(), 2);
+    assert_eq!(s.pattern_count(), 1);
+    assert!(s.line_key_memory() > 0);
+    // Case and typography fold; the line's own spaces are trimmed.
+    assert_eq!(
+        clean(
+            &s,
+            "Body.\n  LEAVE A REPLY \t\nleave\u{a0}a comment\nEnd.\n"
+        ),
+        "Body.\nEnd.\n"
+    );
+    // Only the whole line: the same words inside a sentence stay.
+    let text = "Leave a Reply to this, we said.\nBody.\n";
+    assert_eq!(clean(&s, text), text);
+}
+
+#[test]
+fn a_whole_line_anchor_spans_a_run_of_lines() {
+    let s = common(
+        r#"[[rules]]
+id = "t.hint"
+category = "other"
+anchor = "Remind me later."
+remove = "line"
+where = "equals"
+strip = ["Remind me later."]
+keep = ["Remind me later, she said."]
+"#,
+    );
+    // The anchor's spaces match line breaks, so its lines go as one.
+    assert_eq!(
+        clean(&s, "Body.\nRemind me\n\nlater.\nEnd.\n"),
+        "Body.\nEnd.\n"
+    );
+    // A run only counts as a whole: its last line must end the anchor.
+    let text = "Body.\nRemind me\nlater. Or now.\n";
+    assert_eq!(clean(&s, text), text);
+}
+
+#[test]
+fn a_whole_line_anchor_is_found_inside_a_longer_anchor() {
+    // "Read more" the whole line, and "Read more about it:" before one
+    // word: an automaton that reports the leftmost-longest match sees only
+    // the longer anchor where the next line goes on with its words, and
+    // that rule's regex turns it down.
+    let s = common(
+        r#"[[rules]]
+id = "t.more"
+category = "related"
+anchor = "Read more"
+remove = "line"
+where = "equals"
+strip = ["Read more"]
+keep = ["Read more books."]
+
+[[rules]]
+id = "t.about"
+category = "related"
+anchor = "Read more about it:"
+remove = "line"
+regex = '^Read more about it: \S+$'
+strip = ["Read more about it: x"]
+keep = ["Read more about"]
+"#,
+    );
+    assert_eq!(
+        clean(&s, "Body.\nRead more\nabout it: the talks.\n"),
+        "Body.\nabout it: the talks.\n"
+    );
+    assert_eq!(
+        clean(&s, "Body.\nRead more about it: x\nEnd.\n"),
+        "Body.\nEnd.\n"
+    );
+}
+
+#[test]
+fn a_whole_line_anchor_met_by_a_removal_is_found_on_the_next_pass() {
+    // Removing the share button leaves "Read more" alone on its line, which
+    // the line rule then removes: strip reaches its fixed point at once.
+    let s = common(
+        r#"[[rules]]
+id = "t.more"
+category = "related"
+anchor = "Read more"
+remove = "line"
+where = "equals"
+strip = ["Read more"]
+keep = ["Read more books."]
+
+[[rules]]
+id = "t.share"
+category = "share"
+anchor = "[Share]"
+remove = "anchor"
+strip = [{ text = "a [Share] b", clean = "a b" }]
+keep = ["Share"]
+"#,
+    );
+    assert_eq!(
+        clean(&s, "Body.\nRead more[Share]\nEnd.\n"),
+        "Body.\nEnd.\n"
+    );
+    // And where the removal joins two lines' words into one line's.
+    assert_eq!(
+        clean(&s, "Body.\nRead[Share] more\nEnd.\n"),
+        "Body.\nEnd.\n"
+    );
+}

@@ -1,0 +1,199 @@
+//! Anchors that only ever match a whole line, looked up instead of walked.
+//!
+//! An anchor of a rule with `where = "equals"` and `unit = "line"` matches
+//! only where its folded text is the whole (trimmed) line, or a run of whole
+//! lines, since its spaces match line breaks too. Such an anchor needs no
+//! place in the automaton: the folded text of each line, and of each run of
+//! lines up to the longest such anchor, is looked up in a hash table. Packs
+//! of many thousands of these rules then cost a hash lookup per line
+//! instead of a large automaton to build, hold and walk.
+//!
+//! The lookup finds exactly the spans where such an anchor would have to
+//! match for the rule to apply: each starts at a line's first character
+//! other than a space, tab or carriage return, ends at a line's last one,
+//! and holds the anchor modulo white space and typography (modulo ASCII
+//! case too for a case-insensitive rule). Each is found whatever other
+//! anchors match around it: no longer anchor of another rule hides it.
+
+use std::collections::HashMap;
+
+use super::layout;
+use crate::fold;
+use crate::rules::{Rule, Unit, Where};
+
+/// Whether `rule`'s anchors are looked up as whole lines.
+pub(super) fn eligible(rule: &Rule) -> bool {
+    rule.where_ == Where::Equals && rule.unit == Unit::Line && !rule.exact_space
+}
+
+/// The line anchors of a rule set.
+#[derive(Debug, Clone, Default)]
+pub(super) struct LineAnchors {
+    /// Folded key → its range in `uses`, for the rules matched as written.
+    exact: HashMap<Box<str>, (u32, u32)>,
+    /// The same for the case-insensitive rules (keys in ASCII lowercase).
+    folded: HashMap<Box<str>, (u32, u32)>,
+    /// (rule, anchor) pairs, grouped by key, each group in load order.
+    uses: Vec<(u32, u32)>,
+    /// Bytes of the longest key.
+    longest: usize,
+}
+
+/// Reusable buffers for a lookup.
+#[derive(Debug, Default)]
+pub(super) struct LineKeys {
+    key: String,
+    lower: String,
+}
+
+impl LineAnchors {
+    /// Groups `anchors` (folded key, case-insensitive, rule, anchor), given
+    /// in load order.
+    pub(super) fn new(mut anchors: Vec<(String, bool, u32, u32)>) -> LineAnchors {
+        // A stable sort keeps each key's uses in load order.
+        anchors.sort_by(|a, b| (a.1, a.0.as_str()).cmp(&(b.1, b.0.as_str())));
+        let mut out = LineAnchors {
+            uses: Vec::with_capacity(anchors.len()),
+            ..LineAnchors::default()
+        };
+        let mut i = 0;
+        while i < anchors.len() {
+            let (key, ci) = (&anchors[i].0, anchors[i].1);
+            let start = out.uses.len() as u32;
+            let mut j = i;
+            while j < anchors.len() && anchors[j].1 == ci && anchors[j].0 == *key {
+                out.uses.push((anchors[j].2, anchors[j].3));
+                j += 1;
+            }
+            out.longest = out.longest.max(key.len());
+            let map = if ci { &mut out.folded } else { &mut out.exact };
+            map.insert(key.as_str().into(), (start, out.uses.len() as u32));
+            i = j;
+        }
+        out
+    }
+
+    /// Whether there are none.
+    pub(super) fn is_empty(&self) -> bool {
+        self.uses.is_empty()
+    }
+
+    /// Bytes of the longest key.
+    pub(super) fn longest(&self) -> usize {
+        self.longest
+    }
+
+    /// Number of distinct keys.
+    pub(super) fn len(&self) -> usize {
+        self.exact.len() + self.folded.len()
+    }
+
+    /// Heap bytes held, roughly: the tables, their keys and the uses.
+    pub(super) fn memory_usage(&self) -> usize {
+        let table = |m: &HashMap<Box<str>, (u32, u32)>| {
+            m.capacity() * (std::mem::size_of::<(Box<str>, (u32, u32))>() + 1)
+                + m.keys().map(|k| k.len()).sum::<usize>()
+        };
+        table(&self.exact) + table(&self.folded) + self.uses.len() * 8
+    }
+
+    /// Calls `found(rule, anchor, start, end)` for every line or run of
+    /// lines of `text` that starts on a line at or after `from` and holds
+    /// a key, in order of start, then end. With `covering`, only runs whose
+    /// span reaches that offset (`start <= at <= end`) and that start at or
+    /// before it count. `found` returns whether to go on.
+    pub(super) fn each(
+        &self,
+        text: &str,
+        from: usize,
+        covering: Option<usize>,
+        keys: &mut LineKeys,
+        mut found: impl FnMut(u32, u32, usize, usize) -> bool,
+    ) -> bool {
+        let bytes = text.as_bytes();
+        let mut ls = layout::line_start(bytes, from.min(bytes.len()));
+        while ls < bytes.len() {
+            if covering.is_some_and(|at| ls > at) {
+                break;
+            }
+            let le = layout::line_end(bytes, ls);
+            let (ts, te) = layout::trim(bytes, ls, le);
+            if ts < te && !self.run(text, ts, te, covering, keys, &mut found) {
+                return false;
+            }
+            ls = le + 1;
+        }
+        true
+    }
+
+    /// The runs that start at `ts` (a line trimmed to `ts..te`).
+    fn run(
+        &self,
+        text: &str,
+        ts: usize,
+        mut te: usize,
+        covering: Option<usize>,
+        keys: &mut LineKeys,
+        found: &mut impl FnMut(u32, u32, usize, usize) -> bool,
+    ) -> bool {
+        let bytes = text.as_bytes();
+        let LineKeys { key, lower } = keys;
+        key.clear();
+        let mut space = false;
+        let mut done = ts;
+        loop {
+            // The key of `ts..te`: the previous one, then the bytes since.
+            if !fold::fold_onto(&text[done..te], key, &mut space, false, self.longest) {
+                return true;
+            }
+            done = te;
+            if covering.is_none_or(|at| te >= at) {
+                if let Some(&range) = self.exact.get(key.as_str())
+                    && !self.emit(range, ts, te, found)
+                {
+                    return false;
+                }
+                if !self.folded.is_empty() {
+                    lower.clear();
+                    lower.push_str(key);
+                    lower.make_ascii_lowercase();
+                    if let Some(&range) = self.folded.get(lower.as_str())
+                        && !self.emit(range, ts, te, found)
+                    {
+                        return false;
+                    }
+                }
+            }
+            // The next line with text, if the run can reach it.
+            let mut ls = te;
+            let next = loop {
+                let Some(nl) = memchr::memchr(b'\n', &bytes[ls..]) else {
+                    break None;
+                };
+                ls += nl + 1;
+                let le = layout::line_end(bytes, ls);
+                let (s, e) = layout::trim(bytes, ls, le);
+                if s < e {
+                    break Some(e);
+                }
+                ls = le;
+            };
+            match next {
+                Some(e) if key.len() < self.longest => te = e,
+                _ => return true,
+            }
+        }
+    }
+
+    fn emit(
+        &self,
+        (a, b): (u32, u32),
+        ts: usize,
+        te: usize,
+        found: &mut impl FnMut(u32, u32, usize, usize) -> bool,
+    ) -> bool {
+        self.uses[a as usize..b as usize]
+            .iter()
+            .all(|&(rule, anchor)| found(rule, anchor, ts, te))
+    }
+}
