@@ -12,7 +12,8 @@ use std::io::{self, IsTerminal, Write};
 
 /// Runs `plan`.
 pub(super) fn run(plan: Strip, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<i32> {
-    let set = plan.rules.load(err)?;
+    let mut set = plan.rules.load(err)?;
+    set.drop_examples();
     let stripper = Stripper::new(set)?.with_hash(plan.hash);
     let options = &plan.options;
 

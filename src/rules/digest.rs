@@ -231,6 +231,20 @@ mod tests {
     }
 
     #[test]
+    fn dropping_examples_keeps_the_digest() {
+        let set = RuleSet::builtin();
+        let mut lean = set.clone();
+        lean.drop_examples();
+        assert!(set.rules().iter().any(|r| !r.strip.is_empty()));
+        assert!(
+            lean.rules()
+                .iter()
+                .all(|r| r.strip.is_empty() && r.keep.is_empty() && r.description.is_none())
+        );
+        assert_eq!(lean.digest(), set.digest());
+    }
+
+    #[test]
     fn digest_is_the_hash_of_the_sorted_json_text() {
         let set = RuleSet::builtin();
         assert_eq!(
