@@ -245,11 +245,11 @@ pub fn key_into_at_most(text: &str, out: &mut String, max: usize) -> bool {
 }
 
 /// Appends `text` to `out` folded as the view folds it (white-space runs to
-/// one space, typography folded, nothing trimmed), in ASCII lowercase when
-/// `lower`. `space` says whether `out` ends in a folded run, so that texts
+/// one space, typography folded, nothing trimmed, case kept). `space` says
+/// whether `out` ends in a folded run, so that texts
 /// appended one after another fold as their concatenation would. Stops once
 /// `out` holds more than `max` bytes; returns whether all of `text` went in.
-pub fn fold_onto(text: &str, out: &mut String, space: &mut bool, lower: bool, max: usize) -> bool {
+pub fn fold_onto(text: &str, out: &mut String, space: &mut bool, max: usize) -> bool {
     for c in text.chars() {
         match fold_char(c) {
             Fold::Space => {
@@ -263,7 +263,7 @@ pub fn fold_onto(text: &str, out: &mut String, space: &mut bool, lower: bool, ma
             }
             Fold::Keep => {
                 *space = false;
-                out.push(if lower { c.to_ascii_lowercase() } else { c });
+                out.push(c);
             }
         }
         if out.len() > max {

@@ -78,21 +78,19 @@ impl<'t> Layout<'t> {
     /// remembered, never a run of them.
     pub fn line(&mut self, start: usize, end: usize) -> (usize, usize) {
         let (ls, le) = self.line;
-        let in_last = |at: usize| ls <= at && at <= le;
-        let first = if in_last(start) {
-            ls
-        } else {
+        if !(ls <= start && start <= le) {
             let ls = line_start(self.text, start);
             self.line = (ls, line_end(self.text, ls));
-            ls
-        };
+        }
         let (ls, le) = self.line;
-        let last = if ls <= end && end <= le {
-            le
-        } else {
-            line_end(self.text, end)
-        };
-        (first, last)
+        (
+            ls,
+            if end <= le {
+                le
+            } else {
+                line_end(self.text, end)
+            },
+        )
     }
 
     /// The matches (offsets in the unit) of `re` in the unit `us..ue`,

@@ -143,7 +143,7 @@ impl LineAnchors {
         let mut done = ts;
         loop {
             // The key of `ts..te`: the previous one, then the bytes since.
-            if !fold::fold_onto(&text[done..te], key, &mut space, false, self.longest) {
+            if !fold::fold_onto(&text[done..te], key, &mut space, self.longest) {
                 return true;
             }
             done = te;

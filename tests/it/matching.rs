@@ -551,14 +551,8 @@ keep = ["Remind me later, she said."]
     assert_eq!(clean(&s, text), text);
 }
 
-#[test]
-fn a_whole_line_anchor_is_found_inside_a_longer_anchor() {
-    // "Read more" the whole line, and "Read more about it:" before one
-    // word: an automaton that reports the leftmost-longest match sees only
-    // the longer anchor where the next line goes on with its words, and
-    // that rule's regex turns it down.
-    let s = common(
-        r#"[[rules]]
+/// A rule that removes a line reading exactly "Read more".
+const READ_MORE_LINE: &str = r#"[[rules]]
 id = "t.more"
 category = "related"
 anchor = "Read more"
@@ -566,7 +560,16 @@ remove = "line"
 where = "equals"
 strip = ["Read more"]
 keep = ["Read more books."]
+"#;
 
+#[test]
+fn a_whole_line_anchor_is_found_inside_a_longer_anchor() {
+    // "Read more" the whole line, and "Read more about it:" before one
+    // word: an automaton that reports the leftmost-longest match sees only
+    // the longer anchor where the next line goes on with its words, and
+    // that rule's regex turns it down.
+    let s = common(&format!(
+        r#"{READ_MORE_LINE}
 [[rules]]
 id = "t.about"
 category = "related"
@@ -575,8 +578,8 @@ remove = "line"
 regex = '^Read more about it: \S+$'
 strip = ["Read more about it: x"]
 keep = ["Read more about"]
-"#,
-    );
+"#
+    ));
     assert_eq!(
         clean(&s, "Body.\nRead more\nabout it: the talks.\n"),
         "Body.\nabout it: the talks.\n"
@@ -591,25 +594,17 @@ keep = ["Read more about"]
 fn a_whole_line_anchor_met_by_a_removal_is_found_on_the_next_pass() {
     // Removing the share button leaves "Read more" alone on its line, which
     // the line rule then removes: strip reaches its fixed point at once.
-    let s = common(
-        r#"[[rules]]
-id = "t.more"
-category = "related"
-anchor = "Read more"
-remove = "line"
-where = "equals"
-strip = ["Read more"]
-keep = ["Read more books."]
-
+    let s = common(&format!(
+        r#"{READ_MORE_LINE}
 [[rules]]
 id = "t.share"
 category = "share"
 anchor = "[Share]"
 remove = "anchor"
-strip = [{ text = "a [Share] b", clean = "a b" }]
+strip = [{{ text = "a [Share] b", clean = "a b" }}]
 keep = ["Share"]
-"#,
-    );
+"#
+    ));
     assert_eq!(
         clean(&s, "Body.\nRead more[Share]\nEnd.\n"),
         "Body.\nEnd.\n"
