@@ -37,6 +37,72 @@ pub(super) struct LineAnchors {
     uses: Vec<(u32, u32)>,
     /// Bytes of the longest key.
     longest: usize,
+    /// The first bytes of every key, ASCII-lowercased: a line whose folded
+    /// text starts with none of them starts no run worth folding further.
+    starts: Starts,
+}
+
+/// A set of key beginnings (up to [`START`] bytes, in ASCII lowercase), as a
+/// bit table indexed by a hash: it may answer yes for a beginning it does
+/// not hold, never no for one it does.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Starts {
+    bits: Vec<u64>,
+    /// Whether a key shorter than [`START`] bytes has that many bytes.
+    short: [bool; START],
+}
+
+/// Bytes of a key's beginning that [`Starts`] holds.
+pub(super) const START: usize = 4;
+
+impl Starts {
+    /// The beginnings of `count` keys.
+    pub(super) fn new<'a>(count: usize, keys: impl Iterator<Item = &'a str>) -> Starts {
+        // About sixteen bits a key keeps false hits rare.
+        let words = (count * 16 / 64).clamp(64, 1 << 17).next_power_of_two();
+        let mut starts = Starts {
+            bits: vec![0; words],
+            short: [false; START],
+        };
+        for key in keys {
+            let start = &key.as_bytes()[..key.len().min(START)];
+            if start.len() < START {
+                starts.short[start.len()] = true;
+            }
+            let bit = starts.bit(start);
+            starts.bits[bit / 64] |= 1 << (bit % 64);
+        }
+        starts
+    }
+
+    /// The bit of `start` (at most [`START`] bytes), ASCII-lowercased.
+    fn bit(&self, start: &[u8]) -> usize {
+        let mut word = [0u8; 8];
+        for (to, &b) in word.iter_mut().zip(start) {
+            *to = b.to_ascii_lowercase();
+        }
+        word[7] = start.len() as u8;
+        let hash = u64::from_le_bytes(word).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (hash >> 32) as usize & (self.bits.len() * 64 - 1)
+    }
+
+    /// Heap bytes held.
+    pub(super) fn memory_usage(&self) -> usize {
+        self.bits.len() * 8
+    }
+
+    fn has(&self, start: &[u8]) -> bool {
+        let bit = self.bit(start);
+        self.bits[bit / 64] & (1 << (bit % 64)) != 0
+    }
+
+    /// Whether a key may begin a run whose folded text begins with
+    /// `folded` (its first [`START`] bytes, or all of it if shorter).
+    pub(super) fn may_begin(&self, folded: &[u8]) -> bool {
+        (folded.len() == START && self.has(folded))
+            || (1..folded.len().min(START) + 1)
+                .any(|n| n < START && self.short[n] && self.has(&folded[..n]))
+    }
 }
 
 /// Reusable buffers for a lookup.
@@ -70,6 +136,10 @@ impl LineAnchors {
             map.insert(key.as_str().into(), (start, out.uses.len() as u32));
             i = j;
         }
+        out.starts = Starts::new(
+            out.len(),
+            out.exact.keys().chain(out.folded.keys()).map(|k| &**k),
+        );
         out
     }
 
@@ -94,7 +164,7 @@ impl LineAnchors {
             m.capacity() * (std::mem::size_of::<(Box<str>, (u32, u32))>() + 1)
                 + m.keys().map(|k| k.len()).sum::<usize>()
         };
-        table(&self.exact) + table(&self.folded) + self.uses.len() * 8
+        table(&self.exact) + table(&self.folded) + self.uses.len() * 8 + self.starts.memory_usage()
     }
 
     /// Calls `found(rule, anchor, start, end)` for every line or run of
@@ -138,8 +208,20 @@ impl LineAnchors {
     ) -> bool {
         let bytes = text.as_bytes();
         let LineKeys { key, lower } = keys;
+        // The folded text from `ts` on begins every run's key (folding
+        // appends and never takes back), so its first bytes rule out most
+        // lines before any run is folded.
         key.clear();
         let mut space = false;
+        fold::fold_onto(&text[ts..], key, &mut space, START - 1);
+        if !self
+            .starts
+            .may_begin(&key.as_bytes()[..key.len().min(START)])
+        {
+            return true;
+        }
+        key.clear();
+        space = false;
         let mut done = ts;
         loop {
             // The key of `ts..te`: the previous one, then the bytes since.
@@ -195,5 +277,85 @@ impl LineAnchors {
         self.uses[a as usize..b as usize]
             .iter()
             .all(|&(rule, anchor)| found(rule, anchor, ts, te))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anchors(keys: &[(&str, bool)]) -> LineAnchors {
+        LineAnchors::new(
+            keys.iter()
+                .enumerate()
+                .map(|(i, &(k, ci))| {
+                    let key = fold::fold(k);
+                    let key = if ci { key.to_ascii_lowercase() } else { key };
+                    (key, ci, i as u32, 0)
+                })
+                .collect(),
+        )
+    }
+
+    fn found(anchors: &LineAnchors, text: &str) -> Vec<(u32, usize, usize)> {
+        let mut out = Vec::new();
+        anchors.each(text, 0, None, &mut LineKeys::default(), |rule, _, s, e| {
+            out.push((rule, s, e));
+            true
+        });
+        out
+    }
+
+    #[test]
+    fn the_starts_hold_every_key_beginning() {
+        let keys: Vec<String> = (0..5000).map(|i| format!("Menu item {i}")).collect();
+        let short = ["AD", "é", "OK!"];
+        let mut all: Vec<(&str, bool)> = keys.iter().map(|k| (k.as_str(), false)).collect();
+        all.extend(short.iter().map(|&k| (k, true)));
+        let table = anchors(&all);
+        for key in keys.iter().map(|k| k.as_str()).chain(short) {
+            let folded = fold::fold(key).to_ascii_lowercase();
+            let start = &folded.as_bytes()[..folded.len().min(START)];
+            assert!(table.starts.may_begin(start), "{key}");
+            assert!(
+                table.starts.may_begin(
+                    folded
+                        .to_ascii_uppercase()
+                        .as_bytes()
+                        .get(..start.len())
+                        .unwrap()
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn the_starts_turn_away_most_other_lines() {
+        let keys: Vec<String> = (0..2000).map(|i| format!("Section {i}")).collect();
+        let table = anchors(&keys.iter().map(|k| (k.as_str(), false)).collect::<Vec<_>>());
+        let words = [
+            "The", "minister", "said", "on", "Tuesday", "that", "talks", "would",
+        ];
+        let admitted = (0..1000)
+            .filter(|i| {
+                let line = format!("{} {}", words[i % 8], words[(i / 8) % 8]);
+                table.starts.may_begin(&line.as_bytes()[..START])
+            })
+            .count();
+        assert!(admitted < 50, "{admitted} of 1000 body lines admitted");
+    }
+
+    #[test]
+    fn a_run_of_lines_and_a_short_key_are_still_found() {
+        let table = anchors(&[
+            ("Share this article", false),
+            ("AD", true),
+            ("Read more", false),
+        ]);
+        let text = "Body text here.\nShare this\n  article\nad\nRead   more\nRead more, please.";
+        assert_eq!(
+            found(&table, text),
+            vec![(0, 16, 36), (1, 37, 39), (2, 40, 51)],
+        );
     }
 }

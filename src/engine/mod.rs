@@ -244,6 +244,9 @@ pub struct Stripper {
     dictionary_reach: usize,
     /// Bytes of the longest dictionary line (folded).
     longest_entry: usize,
+    /// The beginnings of the dictionary lines, which rule out most lines
+    /// after a few bytes are folded.
+    dictionary_starts: lines::Starts,
     /// Rules that look at every short line, with their `max-len`.
     line_rules: Vec<(u32, usize)>,
     /// The longest `max-len` of those.
@@ -418,6 +421,8 @@ impl Stripper {
                 dictionary.entry(entry.clone()).or_default().push(ri as u32);
             }
         }
+        let dictionary_starts =
+            lines::Starts::new(dictionary.len(), dictionary.keys().map(|k| k.as_str()));
         let ids: HashMap<&str, u32> = rules
             .rules()
             .iter()
@@ -484,6 +489,7 @@ impl Stripper {
             // may grow a few letters, so leave room.
             dictionary_reach: longest_entry.saturating_mul(4).saturating_add(16),
             longest_entry,
+            dictionary_starts,
             neighbours,
             domains,
             line_rules,
@@ -922,9 +928,14 @@ impl Stripper {
         if trimmed.is_empty() || trimmed.len() > self.dictionary_reach {
             return None;
         }
-        // A line whose folded form outgrows every entry is no entry: its
-        // folding stops there.
-        if !fold::key_into_at_most(trimmed, key, self.longest_entry) {
+        // A line whose key begins as no entry does, or outgrows every
+        // entry, is no entry: its folding stops there.
+        fold::key_into_at_most(trimmed, key, lines::START - 1);
+        if !self
+            .dictionary_starts
+            .may_begin(&key.as_bytes()[..key.len().min(lines::START)])
+            || !fold::key_into_at_most(trimmed, key, self.longest_entry)
+        {
             return None;
         }
         self.dictionary.get(key.as_str()).map(|v| v.as_slice())
