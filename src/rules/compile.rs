@@ -11,15 +11,15 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::OnceLock;
 use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, OnceLock};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 /// One rule file being compiled: its text, its diagnostics, and where in
 /// the file the values being read come from.
 struct Ctx<'a> {
-    file: &'a str,
+    file: Arc<str>,
     text: &'a str,
     diagnostics: Vec<Diagnostic>,
     /// Offset in `text` of the piece being read: spans of parsed values are
@@ -35,7 +35,7 @@ struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(file: &'a str, text: &'a str, builtin: bool) -> Ctx<'a> {
+    fn new(file: Arc<str>, text: &'a str, builtin: bool) -> Ctx<'a> {
         Ctx {
             file,
             text,
@@ -60,7 +60,7 @@ impl<'a> Ctx<'a> {
             column_text = column_text.trim_start_matches('\u{feff}');
         }
         super::Location {
-            file: self.file.to_string(),
+            file: Arc::clone(&self.file),
             line,
             column: column_text.chars().count() + 1,
         }
@@ -77,7 +77,7 @@ impl<'a> Ctx<'a> {
         let at = floor_char_boundary(self.text, at);
         let (line, line_start) = self.lines.seek(self.text, at);
         let position = diag::locate_on_line(self.text, at, line, line_start);
-        Diagnostic::located(kind, self.file, position, rule, message)
+        Diagnostic::located(kind, &self.file, position, rule, message)
     }
 
     fn push(&mut self, kind: K, at: usize, rule: Option<&str>, message: impl Into<String>) {
@@ -242,7 +242,7 @@ fn compile_with(sources: &[Source], reading: Reading) -> Result<RuleSet, LoadErr
         rule_ids: HashMap::default(),
     };
     for (index, source) in sources.iter().enumerate() {
-        let mut ctx = Ctx::new(&source.name, &source.text, source.builtin);
+        let mut ctx = Ctx::new(source.name.as_str().into(), &source.text, source.builtin);
         loader.compile_file(&mut ctx, index);
         ctx.diagnostics.sort_by_key(|d| (d.line, d.column));
         diagnostics.append(&mut ctx.diagnostics);
@@ -386,7 +386,7 @@ fn finish_rules(
 fn location_diagnostic(kind: K, at: &super::Location, rule: &str, message: String) -> Diagnostic {
     Diagnostic {
         kind,
-        file: at.file.clone(),
+        file: at.file.to_string(),
         line: at.line,
         column: at.column,
         rule: Some(rule.to_string()),
@@ -494,7 +494,7 @@ impl Loader<'_> {
                 // Forget what the pieces gave and start over.
                 self.rules.truncate(rules_before);
                 self.rule_ids.retain(|_, file| *file != index);
-                *ctx = Ctx::new(ctx.file, ctx.text, ctx.builtin);
+                *ctx = Ctx::new(Arc::clone(&ctx.file), ctx.text, ctx.builtin);
                 self.compile_whole(ctx, index)
             }
         }
@@ -550,7 +550,7 @@ impl Loader<'_> {
         index: usize,
         starts: &[usize],
     ) -> Result<Option<PackHead>, ParseWhole> {
-        let (file, text, builtin) = (ctx.file, ctx.text, ctx.builtin);
+        let (file, text, builtin) = (Arc::clone(&ctx.file), ctx.text, ctx.builtin);
         let root = DeTable::parse(&text[..starts[0]]).map_err(|_| ParseWhole)?;
         let mut pack_value = None;
         for (key, value) in root.into_inner() {
@@ -584,7 +584,7 @@ impl Loader<'_> {
         bounds.push(text.len());
         let count = bounds.len() - 1;
         let read = |from: usize, to: usize| {
-            read_piece(file, text, builtin, bounds[from], bounds[to], lines[from])
+            read_piece(&file, text, builtin, bounds[from], bounds[to], lines[from])
         };
 
         let workers = match self.reading {
@@ -725,7 +725,7 @@ enum PieceError {
 /// Reads `text[from..to]`, which starts on line `line`, as a piece of rule
 /// file `file`.
 fn read_piece(
-    file: &str,
+    file: &Arc<str>,
     text: &str,
     builtin: bool,
     from: usize,
@@ -733,7 +733,7 @@ fn read_piece(
     line: usize,
 ) -> Result<Piece, PieceError> {
     let root = DeTable::parse(&text[from..to]).map_err(|_| PieceError::Syntax)?;
-    let mut ctx = Ctx::new(file, text, builtin);
+    let mut ctx = Ctx::new(Arc::clone(file), text, builtin);
     ctx.base = from;
     ctx.lines = LineCursor { line, start: from };
     let mut rules = Vec::new();
@@ -1469,7 +1469,7 @@ mod tests {
             rule_ids: HashMap::default(),
         };
         let starts = split::rule_header_lines(text);
-        let mut ctx = Ctx::new("t.toml", text, false);
+        let mut ctx = Ctx::new("t.toml".into(), text, false);
         !starts.is_empty() && loader.compile_pieces(&mut ctx, 0, &starts).is_ok()
     }
 

@@ -432,8 +432,8 @@ pub fn dictionary_key(text: &str) -> String {
 /// A position in a rule file (1-based line and column, in characters).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Location {
-    /// The rule file.
-    pub file: String,
+    /// The rule file, shared by every location in it.
+    pub file: Arc<str>,
     /// 1-based line.
     pub line: usize,
     /// 1-based column.
