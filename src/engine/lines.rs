@@ -15,7 +15,7 @@
 //! case too for a case-insensitive rule). Each is found whatever other
 //! anchors match around it: no longer anchor of another rule hides it.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::layout;
 use crate::fold;
@@ -115,26 +115,41 @@ pub(super) struct LineKeys {
 impl LineAnchors {
     /// Groups `anchors` (folded key, case-insensitive, rule, anchor), given
     /// in load order.
-    pub(super) fn new(mut anchors: Vec<(String, bool, u32, u32)>) -> LineAnchors {
-        // A stable sort keeps each key's uses in load order.
-        anchors.sort_by(|a, b| (a.1, a.0.as_str()).cmp(&(b.1, b.0.as_str())));
-        let mut out = LineAnchors {
-            uses: Vec::with_capacity(anchors.len()),
-            ..LineAnchors::default()
-        };
-        let mut i = 0;
-        while i < anchors.len() {
-            let (key, ci) = (&anchors[i].0, anchors[i].1);
-            let start = out.uses.len() as u32;
-            let mut j = i;
-            while j < anchors.len() && anchors[j].1 == ci && anchors[j].0 == *key {
-                out.uses.push((anchors[j].2, anchors[j].3));
-                j += 1;
-            }
+    pub(super) fn new(anchors: Vec<(String, bool, u32, u32)>) -> LineAnchors {
+        // Each distinct key is a group, numbered in order of first use; the
+        // uses are then laid out group after group (a counting sort, so each
+        // group keeps the load order).
+        let mut out = LineAnchors::default();
+        let mut group_of: Vec<u32> = Vec::with_capacity(anchors.len());
+        let mut counts: Vec<u32> = Vec::new();
+        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(anchors.len());
+        for (key, ci, rule, anchor) in anchors {
             out.longest = out.longest.max(key.len());
             let map = if ci { &mut out.folded } else { &mut out.exact };
-            map.insert(key.as_str().into(), (start, out.uses.len() as u32));
-            i = j;
+            let next = counts.len() as u32;
+            let group = map.entry(key.into_boxed_str()).or_insert((next, 0)).0;
+            if group == next {
+                counts.push(0);
+            }
+            counts[group as usize] += 1;
+            group_of.push(group);
+            pairs.push((rule, anchor));
+        }
+        let mut start = Vec::with_capacity(counts.len() + 1);
+        start.push(0u32);
+        for &c in &counts {
+            start.push(start[start.len() - 1] + c);
+        }
+        let mut fill = start.clone();
+        out.uses = vec![(0, 0); pairs.len()];
+        for (&group, pair) in group_of.iter().zip(pairs) {
+            let at = &mut fill[group as usize];
+            out.uses[*at as usize] = pair;
+            *at += 1;
+        }
+        for range in out.exact.values_mut().chain(out.folded.values_mut()) {
+            let group = range.0 as usize;
+            *range = (start[group], start[group + 1]);
         }
         out.starts = Starts::new(
             out.len(),
@@ -357,5 +372,28 @@ mod tests {
             found(&table, text),
             vec![(0, 16, 36), (1, 37, 39), (2, 40, 51)],
         );
+    }
+
+    #[test]
+    fn a_key_of_several_rules_gives_them_in_load_order() {
+        let table = anchors(&[
+            ("Read more", false),
+            ("Share", false),
+            ("Read more", false),
+            ("READ MORE", true),
+            ("Share", false),
+            ("Read  more", false),
+            ("read more", true),
+        ]);
+        assert_eq!(table.len(), 3);
+        let rules = |text| {
+            found(&table, text)
+                .into_iter()
+                .map(|(rule, _, _)| rule)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rules("Read more"), vec![0, 2, 5, 3, 6]);
+        assert_eq!(rules("read MORE"), vec![3, 6]);
+        assert_eq!(rules("Share"), vec![1, 4]);
     }
 }

@@ -39,10 +39,11 @@ use crate::provenance::{
 use crate::rules::{Neighbour, Rule, RuleSet, Scope, Unit};
 use confirm::floor_boundary;
 use fold::View;
+use foldhash::{HashMap, HashMapExt};
 use layout::Layout;
 use spans::{apply, covers_all, map_into, merge, shifted};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use walk::Searcher;
 
 /// Most strip passes over one document.

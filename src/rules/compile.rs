@@ -7,10 +7,9 @@ use super::{
     Case, Category, MIN_ANCHOR_CHARS, Neighbour, Pack, Removal, Rule, RuleSet, Scope, Shape,
     Source, StripExample, Unit, Where,
 };
+use foldhash::{HashMap, HashMapExt};
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, OnceLock};
 use toml::Spanned;
@@ -164,39 +163,6 @@ impl LineCursor {
     }
 }
 
-/// A fast hash for rule ids: FxHash's steps (a word at a time: rotate, xor,
-/// multiply), then MurmurHash3's finalizer, so that every input bit reaches
-/// the low bits that pick a bucket. Rule files are the user's own, so a hash
-/// that an adversary could flood does not matter here; 100,000 ids do.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut add = |word: u64| self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            add(u64::from_le_bytes(word.try_into().expect("8 bytes")));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            add(u64::from_le_bytes(last));
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
-    }
-}
-
 /// What has been compiled so far, across files.
 struct Loader<'s> {
     sources: &'s [Source],
@@ -207,7 +173,7 @@ struct Loader<'s> {
     /// Pack id → index in `sources` of the file that first used it.
     pack_ids: HashMap<String, usize>,
     /// Rule id → index in `sources` of the file that first used it.
-    rule_ids: HashMap<Box<str>, usize, BuildHasherDefault<IdHasher>>,
+    rule_ids: HashMap<Box<str>, usize>,
     reading: Reading,
 }
 
