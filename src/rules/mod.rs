@@ -505,6 +505,15 @@ impl RuleSet {
         compile::compile(sources)
     }
 
+    /// A set with no packs and no rules.
+    pub(crate) fn empty() -> RuleSet {
+        RuleSet {
+            packs: Vec::new(),
+            rules: Vec::new(),
+            digest: OnceLock::new(),
+        }
+    }
+
     /// The rule packs that ship inside the binary (the `rules/` folder).
     pub fn builtin() -> RuleSet {
         RuleSet::from_sources(&builtin_sources()).expect("the built-in rules are valid")
@@ -563,6 +572,12 @@ impl RuleSet {
     pub fn digest(&self) -> &str {
         self.digest
             .get_or_init(|| digest::digest(&self.packs, &self.rules))
+    }
+
+    /// Whether the digest has been worked out already.
+    #[cfg(test)]
+    pub(crate) fn digest_ready(&self) -> bool {
+        self.digest.get().is_some()
     }
 
     /// Drops what only reviewing the rules reads (`chaff test`, `chaff
