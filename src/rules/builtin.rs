@@ -107,6 +107,13 @@ pub fn data(name: &str) -> Option<&'static str> {
         .map(|(_, text)| *text)
 }
 
+/// Whether `text` is built-in rule file `name` as compiled in: its regexes
+/// are known to compile (a test compiles every one), so loading it need not
+/// check them again.
+pub(crate) fn is_compiled_in(name: &str, text: &str) -> bool {
+    BUILTIN_RULES.iter().any(|&(n, t)| n == name && t == text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::BUILTIN_RULES;

@@ -28,8 +28,8 @@ struct Ctx<'a> {
     /// the last offset looked up, so that locating every rule of a large file
     /// in order stays linear.
     lines: LineCursor,
-    /// Whether the file is a built-in rule file, whose regexes are known to
-    /// compile and are compiled on first use.
+    /// Whether the file is a built-in rule file as compiled in, whose
+    /// regexes are known to compile and are compiled on first use.
     builtin: bool,
 }
 
@@ -208,7 +208,9 @@ fn compile_with(sources: &[Source], reading: Reading) -> Result<RuleSet, LoadErr
         rule_ids: HashMap::default(),
     };
     for (index, source) in sources.iter().enumerate() {
-        let mut ctx = Ctx::new(source.name.as_str().into(), &source.text, source.builtin);
+        let compiled_in =
+            source.builtin && super::builtin::is_compiled_in(&source.name, &source.text);
+        let mut ctx = Ctx::new(source.name.as_str().into(), &source.text, compiled_in);
         loader.compile_file(&mut ctx, index);
         ctx.diagnostics.sort_by_key(|d| (d.line, d.column));
         diagnostics.append(&mut ctx.diagnostics);
@@ -1564,5 +1566,25 @@ mod tests {
         for at in [5, 0, 14, 14, 3, 2, 9, 8, 13, 1, 12, 4, 7, 6, 10, 11] {
             assert_eq!(cursor.seek(text, at), naive(at), "at {at}");
         }
+    }
+
+    #[test]
+    fn a_source_marked_built_in_but_not_compiled_in_has_its_regexes_checked() {
+        let (name, text) = crate::rules::BUILTIN_RULES[0];
+        let bad = "\n[[rules]]\nid = \"zz.bad\"\ncategory = \"other\"\nanchor = \"Read more\"\nregex = \"Read (more\"\nremove = \"line\"\n";
+        let source = |text: String| Source {
+            name: name.to_string(),
+            text,
+            builtin: true,
+        };
+        assert!(compile(&[source(text.to_string())]).is_ok());
+        let err = compile(&[source(format!("{text}{bad}"))]).expect_err("the regex is checked");
+        assert!(
+            err.diagnostics.iter().any(
+                |d| d.rule.as_deref() == Some("zz.bad") && d.message.contains("unclosed group")
+            ),
+            "{:?}",
+            err.diagnostics
+        );
     }
 }

@@ -299,8 +299,9 @@ struct Compiled {
 }
 
 impl RuleRegex {
-    /// Checks `source` and compiles it now (`eager`) or on first use; the
-    /// error is the gist of the problem, as one line.
+    /// Compiles `source` now (`eager`), or on first use for a regex known to
+    /// compile (a built-in rule's); the error is the gist of the problem, as
+    /// one line.
     pub(crate) fn new(source: &str, eager: bool) -> Result<RuleRegex, String> {
         let lazy = LazyRegex {
             source: source.to_string(),
@@ -309,12 +310,6 @@ impl RuleRegex {
         if eager {
             let compiled = compile_regex(source).map_err(|e| regex_problem(&e.to_string()))?;
             let _ = lazy.compiled.set(compiled);
-        } else {
-            // What `Regex::new` parses first, with the same settings: every
-            // syntax error is found here, with the same message.
-            regex_syntax::Parser::new()
-                .parse(source)
-                .map_err(|e| regex_problem(&e.to_string()))?;
         }
         Ok(RuleRegex(Arc::new(lazy)))
     }
