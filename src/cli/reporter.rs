@@ -48,11 +48,42 @@ impl Observer for Reporter<'_> {
 
 /// Bytes of every input file, for the progress bar.
 pub(super) fn input_bytes(paths: &[PathBuf]) -> u64 {
-    paths
+    input_bytes_up_to(paths, u64::MAX)
+}
+
+/// [`input_bytes`], or the bytes counted so far once they reach `limit`.
+pub(super) fn input_bytes_up_to(paths: &[PathBuf], limit: u64) -> u64 {
+    let mut total = 0u64;
+    for size in paths
         .iter()
         .flat_map(|p| walkdir::WalkDir::new(p).into_iter().flatten())
         .filter(|e| e.file_type().is_file())
         .filter_map(|e| e.metadata().ok())
         .map(|m| m.len())
-        .sum()
+    {
+        total = total.saturating_add(size);
+        if total >= limit {
+            break;
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counting_input_bytes_stops_at_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, size) in [("a.txt", 10), ("b.txt", 20), ("c.txt", 30)] {
+            std::fs::write(dir.path().join(name), vec![b'x'; size]).unwrap();
+        }
+        let paths = [dir.path().to_path_buf()];
+        assert_eq!(input_bytes(&paths), 60);
+        assert_eq!(input_bytes_up_to(&paths, 60), 60);
+        let counted = input_bytes_up_to(&paths, 25);
+        assert!((25..60).contains(&counted), "{counted}");
+        assert_eq!(input_bytes_up_to(&[dir.path().join("c.txt")], 1), 30);
+    }
 }

@@ -314,6 +314,17 @@ impl RuleRegex {
         Ok(RuleRegex(Arc::new(lazy)))
     }
 
+    /// Compiles the regex now, unless it is compiled already; otherwise it
+    /// is compiled when first used.
+    pub fn prepare(&self) {
+        self.compiled();
+    }
+
+    /// Whether the regex is compiled already.
+    pub fn is_compiled(&self) -> bool {
+        self.0.compiled.get().is_some()
+    }
+
     /// The regex as written in the rule.
     pub fn as_str(&self) -> &str {
         &self.0.source
