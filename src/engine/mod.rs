@@ -654,9 +654,10 @@ impl Stripper {
             && covers_all(spans, matches)
             && covers_all(spans, &scratch.line_hits);
         let len = passes.original.len();
-        // The text is cut in place (the original is copied once, by the
-        // first pass): a big document is held about twice at most.
-        let text = std::mem::take(&mut passes.text).into_owned();
+        // The first pass copies the original's kept pieces, later ones cut
+        // their own text in place: a big document is held about twice at
+        // most.
+        let text = std::mem::take(&mut passes.text);
         let junctions = &mut scratch.junctions;
         let cut = apply(text, spans.iter().map(|c| (c.start, c.end)), junctions);
         map_into(&mut passes.removed, len, spans.drain(..));
@@ -674,7 +675,7 @@ impl Stripper {
         let next = if tidy.is_empty() {
             cut
         } else {
-            let tidied = apply(cut, tidy.iter().copied(), junctions);
+            let tidied = apply(Cow::Owned(cut), tidy.iter().copied(), junctions);
             let tidy = tidy.into_iter().map(|(start, end)| Span {
                 start,
                 end,

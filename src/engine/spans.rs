@@ -3,6 +3,7 @@
 //! original's offsets.
 
 use super::{Hit, Span, tidy};
+use std::borrow::Cow;
 
 /// Whether every match lies within one of the sorted, disjoint `spans`.
 pub(super) fn covers_all(spans: &[Span], matches: &[Hit]) -> bool {
@@ -55,33 +56,51 @@ pub(super) fn merge(spans: &mut Vec<Span>) {
 /// Removes sorted, disjoint `spans` from `text`; returns the new text, and
 /// puts the junctions (the points in the new text where something was
 /// removed) in `junctions`.
+///
+/// A borrowed text is copied piece by piece into the new one, which needs
+/// no UTF-8 check (slicing checks that each span lies on character
+/// boundaries); an owned one is cut in place, so that a big document is not
+/// held a third time, and checked once.
 pub(super) fn apply(
-    text: String,
+    text: Cow<'_, str>,
     spans: impl Iterator<Item = (usize, usize)>,
     junctions: &mut Vec<tidy::Junction>,
 ) -> String {
-    let mut bytes = text.into_bytes();
     junctions.clear();
-    // Kept bytes move down over removed ones: `w` is where the next kept
-    // byte goes, never past `pos`, so a span's bytes are intact when read.
-    let (mut w, mut pos) = (0, 0);
-    for (s, e) in spans {
-        bytes.copy_within(pos..s, w);
-        w += s - pos;
-        let removed_break = bytes[e - 1] == b'\n';
-        match junctions.last_mut() {
-            Some(last) if last.at == w => last.removed_break = removed_break,
-            _ => junctions.push(tidy::Junction {
-                at: w,
-                removed_break,
-            }),
+    let mut junction = |at: usize, removed_break: bool| match junctions.last_mut() {
+        Some(last) if last.at == at => last.removed_break = removed_break,
+        _ => junctions.push(tidy::Junction { at, removed_break }),
+    };
+    match text {
+        Cow::Borrowed(text) => {
+            let mut out = String::with_capacity(text.len());
+            let mut pos = 0;
+            for (s, e) in spans {
+                out.push_str(&text[pos..s]);
+                junction(out.len(), text.as_bytes()[e - 1] == b'\n');
+                pos = e;
+            }
+            out.push_str(&text[pos..]);
+            out
         }
-        pos = e;
+        Cow::Owned(text) => {
+            let mut bytes = text.into_bytes();
+            // Kept bytes move down over removed ones: `w` is where the next
+            // kept byte goes, never past `pos`, so a span's bytes are intact
+            // when read.
+            let (mut w, mut pos) = (0, 0);
+            for (s, e) in spans {
+                bytes.copy_within(pos..s, w);
+                w += s - pos;
+                junction(w, bytes[e - 1] == b'\n');
+                pos = e;
+            }
+            let len = bytes.len();
+            bytes.copy_within(pos..len, w);
+            bytes.truncate(w + len - pos);
+            String::from_utf8(bytes).expect("spans lie on character boundaries")
+        }
     }
-    let len = bytes.len();
-    bytes.copy_within(pos..len, w);
-    bytes.truncate(w + len - pos);
-    String::from_utf8(bytes).expect("spans lie on character boundaries")
 }
 
 /// Maps spans of the current text (sorted, disjoint) to the original's
@@ -198,5 +217,34 @@ mod tests {
             })
             .collect();
         assert_eq!(got, [(0, 1, 1), (1, 3, 0), (3, 4, 1), (4, 6, 0), (6, 7, 1)]);
+    }
+
+    #[test]
+    fn a_borrowed_and_an_owned_text_are_cut_alike() {
+        let text = "Héllo\nworld — ok\n\nmore text…\n";
+        let cases: [&[(usize, usize)]; 5] = [
+            &[],
+            &[(0, 7)],
+            &[(6, 7), (7, 13)],
+            &[(1, 3), (13, 20), (26, text.len())],
+            &[(0, text.len())],
+        ];
+        for spans in cases {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let borrowed = apply(Cow::Borrowed(text), spans.iter().copied(), &mut a);
+            let owned = apply(Cow::Owned(text.to_string()), spans.iter().copied(), &mut b);
+            assert_eq!(borrowed, owned, "{spans:?}");
+            let at: Vec<_> = a.iter().map(|j| (j.at, j.removed_break)).collect();
+            let bt: Vec<_> = b.iter().map(|j| (j.at, j.removed_break)).collect();
+            assert_eq!(at, bt, "{spans:?}");
+            let mut expected = String::new();
+            let mut pos = 0;
+            for &(s, e) in spans {
+                expected.push_str(&text[pos..s]);
+                pos = e;
+            }
+            expected.push_str(&text[pos..]);
+            assert_eq!(borrowed, expected, "{spans:?}");
+        }
     }
 }
