@@ -30,18 +30,18 @@ struct Ctx<'a> {
     lines: LineCursor,
     /// Whether the file is a built-in rule file as compiled in, whose
     /// regexes are known to compile and are compiled on first use.
-    builtin: bool,
+    compiled_in: bool,
 }
 
 impl<'a> Ctx<'a> {
-    fn new(file: Arc<str>, text: &'a str, builtin: bool) -> Ctx<'a> {
+    fn new(file: Arc<str>, text: &'a str, compiled_in: bool) -> Ctx<'a> {
         Ctx {
             file,
             text,
             diagnostics: Vec::new(),
             base: 0,
             lines: LineCursor::default(),
-            builtin,
+            compiled_in,
         }
     }
 
@@ -462,7 +462,7 @@ impl Loader<'_> {
                 // Forget what the pieces gave and start over.
                 self.rules.truncate(rules_before);
                 self.rule_ids.retain(|_, file| *file != index);
-                *ctx = Ctx::new(Arc::clone(&ctx.file), ctx.text, ctx.builtin);
+                *ctx = Ctx::new(Arc::clone(&ctx.file), ctx.text, ctx.compiled_in);
                 self.compile_whole(ctx, index)
             }
         }
@@ -518,7 +518,7 @@ impl Loader<'_> {
         index: usize,
         starts: &[usize],
     ) -> Result<Option<PackHead>, ParseWhole> {
-        let (file, text, builtin) = (Arc::clone(&ctx.file), ctx.text, ctx.builtin);
+        let (file, text, compiled_in) = (Arc::clone(&ctx.file), ctx.text, ctx.compiled_in);
         let root = DeTable::parse(&text[..starts[0]]).map_err(|_| ParseWhole)?;
         let mut pack_value = None;
         for (key, value) in root.into_inner() {
@@ -552,7 +552,14 @@ impl Loader<'_> {
         bounds.push(text.len());
         let count = bounds.len() - 1;
         let read = |from: usize, to: usize| {
-            read_piece(&file, text, builtin, bounds[from], bounds[to], lines[from])
+            read_piece(
+                &file,
+                text,
+                compiled_in,
+                bounds[from],
+                bounds[to],
+                lines[from],
+            )
         };
 
         let workers = match self.reading {
@@ -695,13 +702,13 @@ enum PieceError {
 fn read_piece(
     file: &Arc<str>,
     text: &str,
-    builtin: bool,
+    compiled_in: bool,
     from: usize,
     to: usize,
     line: usize,
 ) -> Result<Piece, PieceError> {
     let root = DeTable::parse(&text[from..to]).map_err(|_| PieceError::Syntax)?;
-    let mut ctx = Ctx::new(Arc::clone(file), text, builtin);
+    let mut ctx = Ctx::new(Arc::clone(file), text, compiled_in);
     ctx.base = from;
     ctx.lines = LineCursor { line, start: from };
     let mut rules = Vec::new();
@@ -1240,7 +1247,7 @@ fn compile_rule(ctx: &mut Ctx<'_>, raw: RawRule) -> Option<Rule> {
     };
     let regex = match &raw.regex {
         None => None,
-        Some(src) => match super::RuleRegex::new(src.get_ref(), !ctx.builtin) {
+        Some(src) => match super::RuleRegex::new(src.get_ref(), !ctx.compiled_in) {
             Ok(re) => Some(re),
             Err(problem) => {
                 ctx.push_help(
