@@ -1594,9 +1594,9 @@ mod tests {
             err.diagnostics
         );
     }
+
     #[test]
     fn after_and_before_must_name_a_loaded_rule() {
-        let head = "[pack]\nid = \"t\"\nscope = \"common\"\n";
         let anchored = |id: &str, extra: &str| {
             format!(
                 "\n[[rules]]\nid = \"{id}\"\ncategory = \"other\"\nanchor = \"Read more\"\nremove = \"line\"\nstrip = [\"Read more\"]\nkeep = [\"Body text.\"]\n{extra}"
@@ -1607,35 +1607,27 @@ mod tests {
                 "\n[[rules]]\nid = \"{id}\"\ncategory = \"other\"\n{key} = [\"{name}\"]\nmax-words = 3\nremove = \"line\"\nstrip = [\"Read more\\nAP\"]\nkeep = [\"Body text.\"]\n"
             )
         };
-        let load = |text: String| compile(&[Source::new("t.toml", text)]);
+        let load = |rules: [String; 2]| {
+            let text = format!("[pack]\nid = \"t\"\nscope = \"common\"\n{}", rules.concat());
+            compile(&[Source::new("t.toml", text)])
+        };
         let unknown = |e: &LoadError, name: &str| {
             e.diagnostics
                 .iter()
                 .filter(|d| d.message.contains(&format!("names `{name}`")))
                 .count()
         };
-        // Every other rule loads: the loader's table of ids is used.
-        let ok = format!(
-            "{head}{}{}",
-            anchored("t.a", ""),
-            next_to("t.b", "after", "t.a")
-        );
-        if let Err(e) = load(ok) {
+        if let Err(e) = load([anchored("t.a", ""), next_to("t.b", "after", "t.a")]) {
             panic!("{:?}", e.diagnostics);
         }
-        let missing = format!(
-            "{head}{}{}",
-            anchored("t.a", ""),
-            next_to("t.b", "after", "t.zz")
-        );
-        let e = load(missing).expect_err("t.zz is no rule");
+        let e = load([anchored("t.a", ""), next_to("t.b", "after", "t.zz")])
+            .expect_err("t.zz is no rule");
         assert_eq!(unknown(&e, "t.zz"), 1, "{:?}", e.diagnostics);
         // A rule that did not load is no name to follow either.
-        let broken = format!(
-            "{head}{}{}",
+        let broken = [
             anchored("t.a", "regex = \"(\""),
-            next_to("t.b", "before", "t.a")
-        );
+            next_to("t.b", "before", "t.a"),
+        ];
         let e = load(broken).expect_err("t.a does not load");
         assert_eq!(unknown(&e, "t.a"), 1, "{:?}", e.diagnostics);
     }
