@@ -348,10 +348,21 @@ pub fn check_text<'b>(file: &str, bytes: &'b [u8]) -> Result<&'b str, ReadError>
             offset,
         });
     }
-    std::str::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
+    utf8(bytes).map_err(|e| ReadError::NotUtf8 {
         file: file.to_string(),
         offset: e.valid_up_to(),
     })
+}
+
+/// `bytes` as a string, when they are UTF-8. Checked with SIMD
+/// (`simdutf8`), several times as fast as the standard library's check on
+/// text with a non-ASCII character every few dozen bytes; an error is the
+/// standard library's, with where the valid part ends.
+pub fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(_) => std::str::from_utf8(bytes),
+    }
 }
 
 /// Reads a text file's bytes.
@@ -508,7 +519,7 @@ impl<'a> Reader<'a> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        let body = std::str::from_utf8(body).map_err(|_| bad(RowProblem::NotUtf8, None))?;
+        let body = utf8(body).map_err(|_| bad(RowProblem::NotUtf8, None))?;
         let row = Row::parse(body).map_err(|e| bad(e.into(), None))?;
         let fields = self.fields;
         let id = match row.string(&fields.id) {
@@ -686,5 +697,36 @@ impl<'a> Reader<'a> {
             then: Then::Copied,
             pool: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_utf8_check_agrees_with_the_standard_library() {
+        // Long enough for the SIMD loop, with bad bytes of every kind at
+        // every place (a stray continuation, a cut character, an overlong
+        // form, a surrogate), some of which complete a character cut there.
+        let good = "Dear readers, “quotes” – Ваня, Zürich, 東京, 🦀. ".repeat(8);
+        assert_eq!(utf8(good.as_bytes()), Ok(good.as_str()));
+        let mut errors = 0;
+        for bad in [
+            &[0x80][..],
+            &[0xe2, 0x80],
+            &[0xc0, 0xaf],
+            &[0xed, 0xa0, 0x80],
+        ] {
+            for at in (0..good.len()).step_by(7) {
+                let mut bytes = good.as_bytes()[..at].to_vec();
+                bytes.extend_from_slice(bad);
+                bytes.extend_from_slice(good.as_bytes());
+                let expected = std::str::from_utf8(&bytes);
+                errors += usize::from(expected.is_err());
+                assert_eq!(utf8(&bytes), expected, "{bad:?} at {at}");
+            }
+        }
+        assert!(errors > 200, "{errors} errors");
     }
 }

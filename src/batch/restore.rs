@@ -661,7 +661,7 @@ fn rebuild_jsonl(
         };
         let (body, ending) = line.split_at(line.len() - cut);
         let at = |e: RebuildError| RebuildError::at_line(line_no, e);
-        let body = std::str::from_utf8(body).map_err(|e| at(e.into()))?;
+        let body = super::read::utf8(body).map_err(|e| at(e.into()))?;
         let row = Row::parse(body).map_err(|e| at(e.into()))?;
         let origin = record
             .row
