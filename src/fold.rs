@@ -45,8 +45,11 @@ static SPECIAL: [bool; 256] = {
 
 /// Whether none of the eight bytes of `word` (read little-endian) can end a
 /// run that the view copies as it is: none is ASCII white space or another
-/// control byte, none is outside ASCII, no two next to each other are
-/// spaces, and the last is no space (the next byte could be one).
+/// control byte, none is the lead byte of a character the view may change
+/// (the non-ASCII bytes of [`SPECIAL`]), no two next to each other are
+/// spaces, and the last is no space (the next byte could be one). Other
+/// bytes outside ASCII (accented letters, Cyrillic, Arabic, and every
+/// continuation byte) are copied as they are.
 #[inline(always)]
 fn plain(word: u64) -> bool {
     const LOW: u64 = 0x0101_0101_0101_0101;
@@ -59,7 +62,13 @@ fn plain(word: u64) -> bool {
     let spaces = zeros(word ^ (LOW * u64::from(b' ')));
     let controls = zeros(word & (LOW * 0xe0));
     let pairs = spaces & (spaces >> 8);
-    (word & HIGH) | controls | pairs | (spaces & (0x80 << 56)) == 0
+    let mut ends = controls | pairs | (spaces & (0x80 << 56));
+    if word & HIGH != 0 {
+        for lead in [0xc2, 0xca, 0xe1, 0xe2, 0xe3] {
+            ends |= zeros(word ^ (LOW * lead));
+        }
+    }
+    ends == 0
 }
 
 /// What a character folds to.
@@ -375,25 +384,35 @@ mod tests {
         assert!(!plain(word(b"abc\ndefg")), "a line break");
         assert!(!plain(word(b"abc\tdefg")), "a tab");
         assert!(!plain(word(b"abc\x01defg")), "a control byte");
-        assert!(!plain(word("abcd\u{e9}fg".as_bytes())), "outside ASCII");
+        assert!(!plain(word("abc\u{2019}de".as_bytes())), "an apostrophe");
+        assert!(!plain(word("abcd\u{a0}fg".as_bytes())), "a no-break space");
+        assert!(plain(word("abcd\u{e9}fg".as_bytes())), "an accented letter");
+        assert!(plain(word("Ваня".as_bytes())), "Cyrillic");
+        assert!(plain(word("Gdańsk!".as_bytes())), "a Polish letter");
+        // The euro sign's lead byte is that of the dashes and quotes.
+        assert!(!plain(word("\u{20ac}12345".as_bytes())), "a euro sign");
+        // A byte is copied in a run unless it is a control byte or may
+        // start a character the view changes.
+        let copied = |c: u8| c >= 0x20 && !SPECIAL[c as usize];
         // Every byte value in every position, against the byte-wise rule.
         for pos in 0..8 {
             for b in 0..=255u8 {
                 let mut bytes = *b"abcdefgh";
                 bytes[pos] = b;
-                let expected = bytes.iter().all(|&c| (0x20..0x80).contains(&c))
+                let expected = bytes.iter().all(|&c| copied(c))
                     && !bytes.windows(2).any(|w| w == b"  ")
                     && bytes[7] != b' ';
                 assert_eq!(plain(word(&bytes)), expected, "{bytes:?}");
                 bytes[(pos + 1) % 8] = b' ';
-                let expected = bytes.iter().all(|&c| (0x20..0x80).contains(&c))
+                let expected = bytes.iter().all(|&c| copied(c))
                     && !bytes.windows(2).any(|w| w == b"  ")
                     && bytes[7] != b' ';
                 assert_eq!(plain(word(&bytes)), expected, "{bytes:?}");
             }
         }
         // Views of texts with runs of every kind, long and short.
-        let text = "Word  word\u{a0} word\tword\n\nA long run of plain text, then “quotes” – and… more  text";
+        let text = "Word  word\u{a0} word\tword\n\nA long run of plain text, then “quotes” – and… \
+                    more  text, Zürich café, Ваня\u{2009}ушёл, €5\u{3000}ok";
         for cut in 0..text.len() {
             if text.is_char_boundary(cut) {
                 let (a, b) = text.split_at(cut);
