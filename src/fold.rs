@@ -81,6 +81,7 @@ enum Fold {
     Ascii(&'static [u8]),
 }
 
+#[inline]
 fn fold_char(c: char) -> Fold {
     match c {
         ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c' => Fold::Space,
@@ -259,7 +260,34 @@ pub fn key_into_at_most(text: &str, out: &mut String, max: usize) -> bool {
 /// appended one after another fold as their concatenation would. Stops once
 /// `out` holds more than `max` bytes; returns whether all of `text` went in.
 pub fn fold_onto(text: &str, out: &mut String, space: &mut bool, max: usize) -> bool {
-    for c in text.chars() {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if out.len() > max {
+            return false;
+        }
+        // A run of bytes that stay as they are, copied at once, up to the
+        // first character past `max` (completed, so that the run ends on a
+        // character boundary).
+        let room = (max - out.len()).saturating_add(1);
+        let mut j = i;
+        while j < bytes.len() && j - i < room && kept(bytes[j]) {
+            j += 1;
+        }
+        while j < bytes.len() && is_continuation(bytes[j]) {
+            j += 1;
+        }
+        if j > i {
+            out.push_str(&text[i..j]);
+            *space = false;
+            i = j;
+            continue;
+        }
+        let c = match bytes[i] {
+            b if b.is_ascii() => char::from(b),
+            _ => text[i..].chars().next().expect("a char starts here"),
+        };
+        i += c.len_utf8();
         match fold_char(c) {
             Fold::Space => {
                 if !std::mem::replace(space, true) {
@@ -275,11 +303,22 @@ pub fn fold_onto(text: &str, out: &mut String, space: &mut bool, max: usize) -> 
                 out.push(c);
             }
         }
-        if out.len() > max {
-            return false;
-        }
     }
-    true
+    bytes.is_empty() || out.len() <= max
+}
+
+/// Whether `b`, in a text, is a byte that the view keeps as it is,
+/// whatever follows: no white space or control byte, and no lead byte of
+/// a character the view may change.
+#[inline(always)]
+fn kept(b: u8) -> bool {
+    b > b' ' && !SPECIAL[b as usize]
+}
+
+/// Whether `b` continues a UTF-8 character rather than starting one.
+#[inline(always)]
+fn is_continuation(b: u8) -> bool {
+    b & 0xc0 == 0x80
 }
 
 /// `text` with only its white space folded (runs to one space), typography
@@ -424,6 +463,34 @@ mod tests {
                 assert_eq!(view.as_str(), folded);
             }
         }
+    }
+
+    #[test]
+    fn folding_onto_a_key_folds_as_the_view_and_stops_past_the_limit() {
+        let text = "Teilen mit:\u{a0} Facebook\n\n“Don’t” – Zürich…  Ваня\tушёл, €5 \u{3000}ok ";
+        let view = View::of(text);
+        let whole = view.as_str();
+        for cut in (0..=text.len()).filter(|&c| text.is_char_boundary(c)) {
+            // In two pieces, as the line table folds a run of lines.
+            let (a, b) = text.split_at(cut);
+            let (mut out, mut space) = (String::new(), false);
+            assert!(fold_onto(a, &mut out, &mut space, usize::MAX));
+            assert!(fold_onto(b, &mut out, &mut space, usize::MAX));
+            assert_eq!(out, whole, "cut at {cut}");
+            // Up to a limit: all of it within, else a prefix just past it.
+            for max in 0..whole.len() + 2 {
+                let (mut out, mut space) = (String::new(), false);
+                let all = fold_onto(&text[cut..], &mut out, &mut space, max);
+                let folded = View::of(&text[cut..]);
+                assert_eq!(all, folded.bytes.len() <= max, "{cut} {max}");
+                assert!(folded.as_str().starts_with(&out), "{cut} {max}: {out:?}");
+                if !all {
+                    assert!(out.len() > max && out.len() <= max + 4, "{cut} {max}");
+                }
+            }
+        }
+        let mut out = "abc".to_string();
+        assert!(fold_onto("", &mut out, &mut false, 1), "nothing to add");
     }
 
     #[test]
