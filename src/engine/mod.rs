@@ -1131,8 +1131,8 @@ const SCAN_WINDOW: usize = 4 << 20;
 /// space before `at` (or the text's start).
 fn reach_back(text: &str, at: usize, n: usize) -> usize {
     let mut seen = 0;
-    for (i, c) in text[..at].char_indices().rev() {
-        if !fold::is_space(c) {
+    for i in (0..at).rev() {
+        if counts(text, i) {
             seen += 1;
             if seen >= n {
                 return i;
@@ -1146,15 +1146,26 @@ fn reach_back(text: &str, at: usize, n: usize) -> usize {
 /// from `at` on (or the text's end).
 fn reach_forward(text: &str, at: usize, n: usize) -> usize {
     let mut seen = 0;
-    for (i, c) in text[at..].char_indices() {
-        if !fold::is_space(c) {
+    for i in at..text.len() {
+        if counts(text, i) {
             seen += 1;
             if seen >= n {
-                return at + i + c.len_utf8();
+                return ceil_boundary(text, i + 1);
             }
         }
     }
     text.len()
+}
+
+/// Whether a character other than white space starts at byte `i` of
+/// `text`: read byte by byte, decoding only the characters outside ASCII.
+#[inline(always)]
+fn counts(text: &str, i: usize) -> bool {
+    match text.as_bytes()[i] {
+        b if b.is_ascii() => !fold::is_space(char::from(b)),
+        b if b & 0xc0 == 0x80 => false,
+        _ => text[i..].chars().next().is_some_and(|c| !fold::is_space(c)),
+    }
 }
 
 /// The smallest char boundary at or after `at`.
@@ -1168,6 +1179,52 @@ fn ceil_boundary(text: &str, mut at: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_reach_over_characters_other_than_white_space() {
+        // The characters, not the bytes, are counted, and white space of
+        // every kind is passed over.
+        let text = "a  é\u{a0}—b\t\n🦀 Ваня\u{3000}c";
+        let reference_back = |at: usize, n: usize| {
+            let mut seen = 0;
+            for (i, c) in text[..at].char_indices().rev() {
+                if !fold::is_space(c) {
+                    seen += 1;
+                    if seen >= n {
+                        return i;
+                    }
+                }
+            }
+            0
+        };
+        let reference_forward = |at: usize, n: usize| {
+            let mut seen = 0;
+            for (i, c) in text[at..].char_indices() {
+                if !fold::is_space(c) {
+                    seen += 1;
+                    if seen >= n {
+                        return at + i + c.len_utf8();
+                    }
+                }
+            }
+            text.len()
+        };
+        for at in (0..=text.len()).filter(|&at| text.is_char_boundary(at)) {
+            for n in 0..12 {
+                assert_eq!(reach_back(text, at, n), reference_back(at, n), "{at} {n}");
+                assert_eq!(
+                    reach_forward(text, at, n),
+                    reference_forward(at, n),
+                    "{at} {n}"
+                );
+            }
+        }
+        assert_eq!(
+            reach_back(text, text.len(), 2),
+            text.find("Ваня").unwrap() + 6
+        );
+        assert_eq!(reach_forward(text, 0, 3), text.find('—').unwrap() + 3);
+    }
 
     #[test]
     fn a_text_is_settled_unless_a_match_crosses_a_removal_point() {
