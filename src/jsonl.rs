@@ -306,6 +306,11 @@ impl<'a> Row<'a> {
         };
         let raw = value.get();
         match raw.as_bytes().first() {
+            // The row's parse checked the string, so without an escape it
+            // is its own value.
+            Some(b'"') if memchr::memchr(b'\\', raw.as_bytes()).is_none() => {
+                Ok(Some(Cow::Borrowed(&raw[1..raw.len() - 1])))
+            }
             Some(b'"') => match serde_json::from_str::<Text<'a>>(raw) {
                 Ok(Text(s)) => Ok(Some(s)),
                 Err(e) => Err(RowError::BadString {
@@ -1161,6 +1166,10 @@ mod tests {
             row.string("plain").unwrap().unwrap(),
             Cow::Borrowed("b")
         ));
+        // White space around a value is no part of it.
+        let spaced = Row::parse("{ \"text\" :\t\"a b\" , \"id\": \"\" }").unwrap();
+        assert_eq!(spaced.string("text").unwrap(), Some(Cow::Borrowed("a b")));
+        assert_eq!(spaced.string("id").unwrap(), Some(Cow::Borrowed("")));
         // Untouched escaped keys keep their bytes; touched ones are re-encoded.
         assert_eq!(
             row.render(&[], &[]).unwrap(),
