@@ -14,9 +14,26 @@ const TEMP_SUFFIX: &str = ".tmp";
 /// Random characters between the two.
 const TEMP_RANDOM: usize = 6;
 
+/// A new temporary file in `path`'s folder, which is made first if it is
+/// not there (only then: the folders of a tree's outputs exist after its
+/// first file, and checking for them at every file costs a system call).
 fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    match temp_in(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir)?;
+            temp_in(dir)
+        }
+        made => made,
+    }
+}
+
+fn temp_in(dir: &Path) -> io::Result<NamedTempFile> {
     let mut builder = tempfile::Builder::new();
     builder
         .prefix(TEMP_PREFIX)
@@ -170,5 +187,31 @@ mod tests {
         ] {
             assert!(!is_temp_name(other), "{other}");
         }
+    }
+
+    #[test]
+    fn an_atomic_write_makes_its_folders_and_names_what_is_in_the_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("a/b/c.txt");
+        write_atomic(&deep, b"one").unwrap();
+        assert_eq!(std::fs::read(&deep).unwrap(), b"one");
+        // The folder is there now; a second file in it, and the same one
+        // written over.
+        write_atomic(&dir.path().join("a/b/d.txt"), b"two").unwrap();
+        write_atomic(&deep, b"three").unwrap();
+        assert_eq!(std::fs::read(&deep).unwrap(), b"three");
+        let mut names: Vec<_> = std::fs::read_dir(dir.path().join("a/b"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["c.txt", "d.txt"], "no temporary file is left");
+        // A file where a folder must go is an error, not a panic.
+        std::fs::write(dir.path().join("f"), b"").unwrap();
+        assert!(write_atomic(&dir.path().join("f/g.txt"), b"x").is_err());
+        assert!(AtomicFile::create(&dir.path().join("f/h/i.txt")).is_err());
+        let made = AtomicFile::create(&dir.path().join("x/y.txt")).unwrap();
+        made.commit().unwrap();
+        assert!(dir.path().join("x/y.txt").is_file());
     }
 }
