@@ -1054,16 +1054,18 @@ fn process_text(ctx: &Ctx<'_>, input: &Input, entry: &mut Entry) -> Result<(), F
     let out_path = options.out.join(&input.rel);
     write_atomic(&out_path, outcome.output.as_bytes())
         .map_err(|e| Failure::write(out_path.display().to_string(), WriteError::Output(e)))?;
-    let record_json = serde_json::to_string(&outcome.record).expect("records serialize");
     let provenance = if docs::recorded(options, &outcome, text) {
         options.provenance
     } else {
         ProvenanceMode::None
     };
     match provenance {
-        ProvenanceMode::Jsonl => entry
-            .records
-            .push(RawValue::from_string(record_json).expect("valid JSON")),
+        ProvenanceMode::Jsonl => {
+            let record_json = serde_json::to_string(&outcome.record).expect("records serialize");
+            entry
+                .records
+                .push(RawValue::from_string(record_json).expect("valid JSON"));
+        }
         ProvenanceMode::Sidecar => {
             let side_rel = options.sidecar_name(&input.rel, Kind::Text);
             let side = options.out.join(&side_rel);
